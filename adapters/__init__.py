@@ -1,0 +1,1 @@
+"""Edges to the outside world: files, peers and formats (installed as enforce_share.adapters)."""

@@ -1,0 +1,89 @@
+"""Node configuration: defaults, then the node's TOML file, then the environment; read once."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+CONFIG_FILE = "node.toml"
+DEFAULT_DATA_DIR = "instance"
+#: Environment variable -> config attribute. The environment wins over the file.
+ENVIRONMENT = {
+    "ENFORCE_SHARE_DATA_DIR": "data_dir",
+    "DATABASE_URL": "database_url",
+    "ENFORCE_SHARE_AGENCY": "agency",
+    "ENFORCE_SHARE_MAX_BODY_BYTES": "max_body_bytes",
+    "ENFORCE_SHARE_ENV": "environment",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a node needs to know about itself."""
+
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    agency: str | None = None
+    database_url: str | None = None
+    max_body_bytes: int = 1024 * 1024
+    page_limit_max: int = 500
+    environment: str = "development"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where the node's private signing keys live (mode 0700, files 0600)."""
+        return self.data_dir / "keys"
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL: ``DATABASE_URL`` or the embedded SQLite file in the data dir."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'node.db').resolve()}"
+
+    def require_agency(self) -> str:
+        """The node's agency code, or a ConfigError telling how to set the node up."""
+        if not self.agency:
+            raise ConfigError(
+                f"No node in {self.data_dir}: run `enforce-share init --agency CODE` first."
+            )
+        return self.agency
+
+
+def load_config(data_dir: str | Path | None = None, **overrides: Any) -> Config:
+    """Read the configuration: defaults < ``DATA_DIR/node.toml`` < environment < overrides."""
+    env = {attr: os.environ[name] for name, attr in ENVIRONMENT.items() if os.environ.get(name)}
+    root = Path(data_dir or env.get("data_dir") or DEFAULT_DATA_DIR)
+    values: dict[str, Any] = {}
+    path = root / CONFIG_FILE
+    if path.exists():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")).get("node", {}))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+    values.update(env)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values["data_dir"] = root
+    known = {f.name for f in fields(Config)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    try:
+        values["max_body_bytes"] = int(values.get("max_body_bytes", Config.max_body_bytes))
+    except ValueError as exc:
+        raise ConfigError("max_body_bytes must be a whole number of bytes") from exc
+    return replace(Config(), **values)
+
+
+def write_config(config: Config) -> Path:
+    """Write the node's file; only settings that differ from the defaults (never secrets)."""
+    lines = ["# enforce-share node configuration (environment variables override it)", "[node]"]
+    lines.append(f"agency = {json.dumps(config.agency)}")
+    if config.database_url and "@" not in config.database_url:
+        lines.append(f"database_url = {json.dumps(config.database_url)}")
+    path = config.data_dir / CONFIG_FILE
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

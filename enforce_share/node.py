@@ -1,0 +1,173 @@
+"""A node's use cases, shared by the HTTP API and the CLI: one transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .clock import timestamp
+from .config import Config, write_config
+from .db import make_engine, make_sessionmaker, transaction, upgrade
+from .errors import InvalidInput, KeyManagementError
+from .records.checkpoints import latest_checkpoint, signed_checkpoint
+from .records.drafts import Draft
+from .records.log import append, ensure_log
+from .records.models import LogHead, Record
+from .schemas.fields import AGENCIES
+from .signing.keys import private_kids
+from .signing.models import TrustedKey
+from .signing.node_keys import (
+    current_signer,
+    new_key_draft_body,
+    own_key,
+    register_own_key,
+)
+from .signing.trust import TrustRegistry, export_jwks
+
+#: The marking of this node's key announcements: public, so any partner may learn them.
+PUBLIC_MARKING = {"tlp": "clear", "releasable_to": list(AGENCIES)}
+
+
+@dataclass
+class Node:
+    """One partner agency's node: configuration and database, opened lazily."""
+
+    config: Config
+    _engine: Engine | None = field(default=None, repr=False)
+    _sessions: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    @property
+    def agency(self) -> str:
+        """This node's agency code."""
+        return self.config.require_agency()
+
+    @property
+    def engine(self) -> Engine:
+        """The database engine (created on first use, never at import or app creation)."""
+        if self._engine is None:
+            self._engine = make_engine(self.config.db_url)
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory."""
+        if self._sessions is None:
+            self._sessions = make_sessionmaker(self.engine)
+        return self._sessions
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work."""
+        with transaction(self.sessions) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session."""
+        with self.sessions() as session:
+            yield session
+
+    # --- set-up --------------------------------------------------------------------------
+
+    @classmethod
+    def initialise(cls, config: Config) -> tuple[Node, str]:
+        """Create data dir, schema, first signing key and config file; return the kid."""
+        if config.agency not in AGENCIES:
+            raise InvalidInput(f"Unknown agency {config.agency!r}: use one of "
+                               f"{', '.join(AGENCIES)}", {"agency": [f"One of {AGENCIES}."]})
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        node = cls(config)
+        upgrade(node.engine)
+        with node.transaction() as session:
+            if session.scalar(select(TrustedKey).where(TrustedKey.agency == config.agency)
+                              .where(TrustedKey.kid.in_(private_kids(config.keys_dir)))):
+                raise KeyManagementError(f"{config.data_dir} already holds a node for "
+                                         f"{config.agency}")
+            ensure_log(session, config.agency)
+            kid, body = new_key_draft_body(config.keys_dir)
+            register_own_key(session, config.agency, body, source="init")
+            signer = current_signer(session, config.agency, config.keys_dir)
+            append(session, signer, config.agency, [Draft("key", PUBLIC_MARKING, body)],
+                   allow_key_types=True)
+        write_config(config)
+        return node, kid
+
+    # --- records -------------------------------------------------------------------------
+
+    def add_records(self, drafts: Sequence[Draft]) -> list[Record]:
+        """Validate, number, sign and store drafts in one transaction."""
+        with self.transaction() as session:
+            signer = current_signer(session, self.agency, self.config.keys_dir)
+            return append(session, signer, self.agency, drafts)
+
+    def checkpoint(self, origin: str) -> dict[str, Any]:
+        """The latest signed checkpoint held for ``origin``."""
+        with self.reading() as session:
+            return signed_checkpoint(latest_checkpoint(session, origin))
+
+    def registry(self) -> TrustRegistry:
+        """A snapshot of the trust registry."""
+        with self.reading() as session:
+            return TrustRegistry.load(session)
+
+    # --- keys ----------------------------------------------------------------------------
+
+    def jwks(self, agency: str | None = None) -> dict[str, Any]:
+        """The public JWK Set of an agency's keys (default: this node's)."""
+        with self.reading() as session:
+            return export_jwks(session, agency or self.agency)
+
+    def rotate_key(self) -> tuple[str, str]:
+        """Make a new signing key, announce it signed by the old one, retire the old one.
+
+        The announcement (`key` record) is signed by the current key; the old key is then
+        revoked by a `key_revocation` signed by the new key, so records it signed before
+        stay valid and nothing it signs after verifies.
+        """
+        with self.transaction() as session:
+            old = current_signer(session, self.agency, self.config.keys_dir)
+            kid, body = new_key_draft_body(self.config.keys_dir)
+            register_own_key(session, self.agency, body, source="keys rotate")
+            append(session, old, self.agency, [Draft("key", PUBLIC_MARKING, body)],
+                   allow_key_types=True)
+            new = current_signer(session, self.agency, self.config.keys_dir)
+            self._revoke(session, new, old.kid, "rotated")
+        return old.kid, kid
+
+    def revoke_key(self, kid: str, reason: str) -> None:
+        """Revoke one of this node's keys (not the current signing key: rotate first)."""
+        with self.transaction() as session:
+            own_key(session, self.agency, kid)
+            signer = current_signer(session, self.agency, self.config.keys_dir)
+            if signer.kid == kid:
+                raise KeyManagementError(f"{kid} is the current signing key: run "
+                                         "`enforce-share keys rotate` first")
+            self._revoke(session, signer, kid, reason)
+
+    def _revoke(self, session: Session, signer: Any, kid: str, reason: str) -> None:
+        body = {"kid": kid, "revoked_at": timestamp(), "reason": reason}
+        append(session, signer, self.agency, [Draft("key_revocation", PUBLIC_MARKING, body)],
+               allow_key_types=True)
+
+    # --- status --------------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """Agency, key ids and log head, for `GET /api/v1/node`."""
+        with self.reading() as session:
+            head = session.get(LogHead, self.agency)
+            signer = current_signer(session, self.agency, self.config.keys_dir)
+            kids = [row.kid for row in session.scalars(
+                select(TrustedKey).where(TrustedKey.agency == self.agency)
+                .order_by(TrustedKey.valid_from))]
+            return {
+                "agency": self.agency,
+                "current_kid": signer.kid,
+                "kids": kids,
+                "log": {"seq": head.seq if head else 0,
+                        "head": head.head if head else "0" * 64},
+            }

@@ -1,0 +1,69 @@
+"""Tables of the record log: records, per-origin log heads and signed checkpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, BigIntPK
+
+
+class Record(Base):
+    """One signed record as received or written: canonical bytes, signature, chain position."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("origin", "seq", name="uq_records_origin_seq"),
+        Index("ix_records_type_position", "type", "position"),
+        Index("ix_records_origin_position", "origin", "position"),
+    )
+
+    #: Local arrival order; the keyset for pagination (stable while records arrive).
+    position: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    origin: Mapped[str] = mapped_column(String(3))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(32))
+    created: Mapped[str] = mapped_column(String(40))
+    supersedes: Mapped[str | None] = mapped_column(String(36), index=True)
+    superseded_by: Mapped[str | None] = mapped_column(String(36))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(36))
+    tlp: Mapped[str] = mapped_column(String(16))
+    releasable_to: Mapped[list[str]] = mapped_column(JSON)
+    kid: Mapped[str] = mapped_column(String(100))
+    #: RFC 8785 canonical JSON of the record: exactly the bytes the signature covers.
+    canonical: Mapped[str] = mapped_column(Text)
+    jws: Mapped[str] = mapped_column(Text)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    #: Log head after this record: sha256(previous head || record hash).
+    head: Mapped[str] = mapped_column(String(64))
+
+
+class LogHead(Base):
+    """The latest position of one origin's log held by this node."""
+
+    __tablename__ = "log_heads"
+
+    origin: Mapped[str] = mapped_column(String(3), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    head: Mapped[str] = mapped_column(String(64))
+
+
+class Checkpoint(Base):
+    """A signed statement by an origin of its log head at one seq (RFC 9162-style STH)."""
+
+    __tablename__ = "checkpoints"
+    __table_args__ = (UniqueConstraint("origin", "seq", name="uq_checkpoints_origin_seq"),)
+
+    position: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    origin: Mapped[str] = mapped_column(String(3))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    head: Mapped[str] = mapped_column(String(64))
+    issued: Mapped[str] = mapped_column(String(40))
+    jws: Mapped[str] = mapped_column(Text)
+
+    def statement(self) -> dict[str, Any]:
+        """The signed checkpoint body."""
+        return {"origin": self.origin, "seq": self.seq, "head": self.head, "issued": self.issued}

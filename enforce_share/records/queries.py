@@ -1,0 +1,89 @@
+"""Reading records: one record with its version history, and keyset-paginated lists."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import Gone, InvalidInput, NotFound
+from .models import Record
+
+
+def signed(row: Record) -> dict[str, Any]:
+    """The wire form of a stored record: ``{"record": {...}, "jws": "h..s"}``."""
+    return {"record": json.loads(row.canonical), "jws": row.jws}
+
+
+def get_record(session: Session, record_id: str) -> Record:
+    """The stored record ``record_id``; NotFound, or Gone once its origin withdrew it."""
+    row = session.scalar(select(Record).where(Record.id == record_id))
+    if row is None:
+        raise NotFound(f"No record {record_id}", {"id": ["No such record."]})
+    if row.withdrawn_by:
+        raise Gone(f"Record {record_id} was withdrawn by {row.origin} (record {row.withdrawn_by})")
+    return row
+
+
+def history(session: Session, row: Record) -> list[Record]:
+    """Every version of ``row``'s record, oldest first (follows supersedes both ways)."""
+    versions = [row]
+    while versions[0].supersedes:
+        earlier = session.scalar(select(Record).where(Record.id == versions[0].supersedes))
+        if earlier is None:  # the earlier version is not held here (not released to us)
+            break
+        versions.insert(0, earlier)
+    while versions[-1].superseded_by:
+        later = session.scalar(select(Record).where(Record.id == versions[-1].superseded_by))
+        if later is None:
+            break
+        versions.append(later)
+    return versions
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of records and the cursor of the next page (None at the end)."""
+
+    rows: list[Record]
+    next: str | None
+
+
+def encode_cursor(position: int) -> str:
+    """An opaque cursor for the record at ``position``."""
+    return base64.urlsafe_b64encode(json.dumps({"p": position}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The position inside a cursor; InvalidInput naming ``cursor`` if it is not one of ours."""
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["p"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput("Invalid cursor", {"cursor": ["Not a cursor from this API."]}) from None
+    if not isinstance(position, int) or position < 0:
+        raise InvalidInput("Invalid cursor", {"cursor": ["Not a cursor from this API."]})
+    return position
+
+
+def list_records(
+    session: Session, *, type: str | None = None, origin: str | None = None, limit: int = 50,
+    cursor: str | None = None, include_superseded: bool = False,
+) -> Page:
+    """Records newest first, filtered; keyset pagination on local arrival order."""
+    query = select(Record).where(Record.withdrawn_by.is_(None))
+    if type:
+        query = query.where(Record.type == type)
+    if origin:
+        query = query.where(Record.origin == origin)
+    if not include_superseded:
+        query = query.where(Record.superseded_by.is_(None))
+    if cursor:
+        query = query.where(Record.position < decode_cursor(cursor))
+    rows = list(session.scalars(query.order_by(Record.position.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1].position) if more else None)

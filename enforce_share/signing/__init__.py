@@ -1,0 +1,1 @@
+"""Signatures: detached JWS over RFC 8785 canonical JSON, node keys, and the trust registry."""

@@ -1,0 +1,1 @@
+"""Marshmallow schemas for record bodies and the HTTP API (installed as enforce_share.schemas)."""

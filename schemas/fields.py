@@ -1,0 +1,131 @@
+"""Field types for enforcement records: countries, currencies, HS codes, ECCNs, agencies."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import pycountry
+from marshmallow import ValidationError, fields, validate
+
+#: Partner agencies, by ISO 3166-1 alpha-3 code of their country.
+AGENCIES: tuple[str, ...] = ("USA", "GBR", "CAN", "AUS", "NZL")
+
+_COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
+_CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
+_HS_CODE = re.compile(r"^[0-9]{6,10}$")
+# Commerce Control List numbers (e.g. 3A001.a.2, 5A992.c, 9x515) and the EAR99 basket.
+_ECCN = re.compile(r"^(EAR99|[0-9][A-E][0-9x][0-9]{2}(\.[a-z0-9]+)*)$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+class _Checked(fields.String):
+    """A string that must pass one predicate; the value is kept exactly as sent."""
+
+    message = "Invalid value."
+
+    def check(self, value: str) -> bool:  # pragma: no cover - overridden
+        raise AssertionError
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not self.check(text):
+            raise ValidationError(self.message)
+        return text
+
+
+class Country(_Checked):
+    """ISO 3166-1 alpha-2 country code, upper case (``AM``, ``RU``)."""
+
+    message = "Not an ISO 3166-1 alpha-2 country code."
+
+    def check(self, value: str) -> bool:
+        return value in _COUNTRIES
+
+
+class Currency(_Checked):
+    """ISO 4217 currency code (``USD``)."""
+
+    message = "Not an ISO 4217 currency code."
+
+    def check(self, value: str) -> bool:
+        return value in _CURRENCIES
+
+
+class HSCode(_Checked):
+    """Harmonized System code: 6 to 10 digits, no dots (``854231``)."""
+
+    message = "HS code must be 6 to 10 digits."
+
+    def check(self, value: str) -> bool:
+        return bool(_HS_CODE.match(value))
+
+
+class ECCN(_Checked):
+    """Export Control Classification Number (``3A001.a.2``) or ``EAR99``."""
+
+    message = "Not an ECCN (e.g. 3A001.a.2 or EAR99)."
+
+    def check(self, value: str) -> bool:
+        return bool(_ECCN.match(value))
+
+
+class Agency(_Checked):
+    """A partner agency code: one of USA, GBR, CAN, AUS, NZL."""
+
+    message = f"Must be one of: {', '.join(AGENCIES)}."
+
+    def check(self, value: str) -> bool:
+        return value in AGENCIES
+
+
+class RecordId(_Checked):
+    """A record id: a lower-case UUID version 4."""
+
+    message = "Not a record id (lower-case UUID4)."
+
+    def check(self, value: str) -> bool:
+        return bool(_UUID.match(value))
+
+
+class IsoDate(_Checked):
+    """An ISO 8601 calendar date ``YYYY-MM-DD``, kept as text so the signed bytes stay as sent."""
+
+    message = "Not an ISO 8601 date (YYYY-MM-DD)."
+
+    def check(self, value: str) -> bool:
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").date().isoformat() == value
+        except ValueError:
+            return False
+
+
+class Timestamp(_Checked):
+    """An RFC 3339 UTC timestamp ending in ``Z`` (``2026-11-22T10:00:00Z``)."""
+
+    message = "Not an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff]Z)."
+
+    def check(self, value: str) -> bool:
+        if not value.endswith("Z"):
+            return False
+        try:
+            datetime.fromisoformat(value[:-1] + "+00:00")
+        except ValueError:
+            return False
+        return "T" in value
+
+
+def Text(max_length: int = 10_000, **kwargs: Any) -> fields.String:  # noqa: N802 - field factory
+    """A non-empty bounded string."""
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def Choice(choices: tuple[str, ...], **kwargs: Any) -> fields.String:  # noqa: N802 - field factory
+    """A string from a closed vocabulary."""
+    return fields.String(validate=validate.OneOf(choices), **kwargs)
+
+
+def ListOf(field: fields.Field, max_items: int = 1000, **kwargs: Any) -> fields.List:  # noqa: N802
+    """A bounded list."""
+    return fields.List(field, validate=validate.Length(max=max_items), **kwargs)
