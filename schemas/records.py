@@ -253,9 +253,9 @@ class RecordSchema(Strict):
     marking = fields.Nested(MarkingSchema, required=True)
     body = fields.Dict(required=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _body(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if "type" in data and "body" in data:
+        if data.get("type") in BODY_SCHEMAS and "body" in data:
             errors = body_errors(data["type"], data["body"])
             if errors:
                 raise ValidationError(errors)

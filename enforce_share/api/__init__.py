@@ -1,0 +1,17 @@
+"""The HTTP API: flask-smorest blueprints under /api/v1 and the well-known key set."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .errors import NodeApi
+
+
+def init_api(app: Flask) -> NodeApi:
+    """Bind the API and its blueprints to ``app``."""
+    from . import node, records
+
+    api = NodeApi(app)
+    for blueprint in (records.blp, node.blp, node.well_known):
+        api.register_blueprint(blueprint)
+    return api

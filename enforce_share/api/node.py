@@ -1,0 +1,36 @@
+"""Node identity: who this node is, its public keys, and signed checkpoints of logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from .. import __version__
+from ..schemas.api import JWKSetSchema, NodeSchema, SignedCheckpointSchema
+from .records import node
+
+blp = Blueprint("node", __name__, url_prefix="/api/v1", description="This node and its logs")
+well_known = Blueprint("well_known", __name__, url_prefix="/.well-known/enforce-share",
+                       description="Discovery documents")
+
+
+@blp.route("/node")
+@blp.response(200, NodeSchema)
+def describe() -> dict[str, Any]:
+    """Agency, key ids and the head of this node's own log."""
+    return {**node().describe(), "version": __version__}
+
+
+@blp.route("/checkpoints/<string:origin>")
+@blp.response(200, SignedCheckpointSchema)
+def checkpoint(origin: str) -> dict[str, Any]:
+    """The latest signed checkpoint held for an origin's log."""
+    return node().checkpoint(origin)
+
+
+@well_known.route("/jwks.json")
+@well_known.response(200, JWKSetSchema)
+def jwks() -> dict[str, Any]:
+    """This node's public keys (JWK Set) with validity and revocation."""
+    return node().jwks()

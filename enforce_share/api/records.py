@@ -1,0 +1,77 @@
+"""/api/v1/records: write a record, read one with its versions, list them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..errors import Error
+from ..node import Node
+from ..records.drafts import Draft
+from ..records.queries import get_record, history, list_records, signed
+from ..schemas.api import (
+    DraftSchema,
+    RecordPageSchema,
+    RecordQuerySchema,
+    RecordViewSchema,
+    SignedRecordSchema,
+)
+
+blp = Blueprint("records", __name__, url_prefix="/api/v1/records",
+                description="Signed enforcement records of every origin held by this node")
+
+
+def node() -> Node:
+    """This app's node (``app.extensions["enforce_share"]``)."""
+    return current_app.extensions["enforce_share"]
+
+
+class UnsupportedMediaType(Error):
+    code = "unsupported_media_type"
+    status = 415
+
+
+@blp.before_request
+def _json_only() -> None:
+    """Bodies must be declared JSON: refuse other content types before parsing anything."""
+    if request.method == "POST" and request.mimetype != "application/json":
+        raise UnsupportedMediaType("Send the record as application/json",
+                                   {"Content-Type": ["Must be application/json."]})
+
+
+@blp.route("")
+class Records(MethodView):
+    @blp.arguments(RecordQuerySchema, location="query")
+    @blp.response(200, RecordPageSchema)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """List records, newest first (latest versions unless include_superseded)."""
+        with node().reading() as session:
+            page = list_records(session, **query)
+            return {"items": [signed(row) for row in page.rows], "next": page.next}
+
+    @blp.arguments(DraftSchema)
+    @blp.response(201, SignedRecordSchema)
+    def post(self, draft: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Write a record: the node fills id, origin, seq and created, signs and stores it."""
+        (row,) = node().add_records([Draft(**draft)])
+        location = url_for("records.Record", record_id=row.id)
+        return signed(row), 201, {"Location": location}
+
+
+@blp.route("/<string:record_id>")
+class Record(MethodView):
+    @blp.response(200, RecordViewSchema)
+    def get(self, record_id: str) -> dict[str, Any]:
+        """One record, its hash, and every version of it held here (oldest first)."""
+        with node().reading() as session:
+            row = get_record(session, record_id)
+            versions = history(session, row)
+            return {
+                **signed(row),
+                "hash": row.record_hash,
+                "latest": versions[-1].id,
+                "versions": [{"id": v.id, "seq": v.seq, "created": v.created} for v in versions],
+            }

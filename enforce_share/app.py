@@ -1,0 +1,27 @@
+"""The Flask application factory: wiring only (no I/O, no migrations, no scheduler)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import __version__
+from .api import init_api
+from .config import Config, load_config
+from .node import Node
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Create the node's web application for ``config`` (default: file and environment)."""
+    config = config or load_config()
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        API_TITLE="enforce-share node",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    app.extensions["enforce_share"] = Node(config)
+    init_api(app)
+    return app

@@ -1,0 +1,267 @@
+"""The `enforce-share` command: set up and run a node, manage records, keys and partners."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from .config import load_config
+from .db import upgrade
+from .errors import Error, InvalidInput, VerificationError
+from .node import Node
+from .records.drafts import Draft
+from .records.queries import get_record, history, signed
+from .records.verify import first_problem, verify_signed_record
+from .schemas.api import DraftSchema
+from .schemas.fields import AGENCIES
+
+LOAD_BATCH = 500
+
+
+class NodeGroup(click.Group):
+    """Turns our errors into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VerificationError as exc:
+            click.echo(f"verification failed: {exc.message}", err=True)
+            sys.exit(1)
+        except Error as exc:
+            detail = f" ({first_problem(exc.fields)})" if exc.fields else ""
+            click.echo(f"error: {exc.message}{detail}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=NodeGroup)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              envvar="ENFORCE_SHARE_DATA_DIR", help="Node data directory [./instance].")
+@click.version_option(package_name="enforce-share")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """enforce-share: a partner node for signed export-enforcement intelligence."""
+    ctx.obj = data_dir
+
+
+def _node(ctx: click.Context) -> Node:
+    node = Node(load_config(ctx.find_root().obj))
+    node.config.require_agency()
+    return node
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from exc
+
+
+def _echo_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+@main.command()
+@click.option("--agency", required=True, help=f"This node's agency: {', '.join(AGENCIES)}.")
+@click.pass_context
+def init(ctx: click.Context, agency: str) -> None:
+    """Create the data dir, a signing key (0600), the database and the config file."""
+    agency = agency.upper()
+    if agency not in AGENCIES:
+        raise click.BadParameter(f"{agency!r} is not a partner agency; use one of "
+                                 f"{', '.join(AGENCIES)}", param_hint="--agency")
+    config = load_config(ctx.find_root().obj, agency=agency)
+    _, kid = Node.initialise(config)
+    click.echo(f"initialised {agency} node in {config.data_dir} (signing key {kid})")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply migrations (run before starting gunicorn)."""
+    upgrade(_node(ctx).engine)
+    click.echo("database is at the latest revision")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8100, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Run the development server (production: gunicorn wsgi:app)."""
+    from .app import create_app
+
+    node = _node(ctx)
+    upgrade(node.engine)
+    create_app(node.config).run(host=host, port=port)
+
+
+@main.group()
+def record() -> None:
+    """Write, read and verify records."""
+
+
+@record.command("add")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def record_add(ctx: click.Context, path: Path) -> None:
+    """Validate, sign and store the draft in PATH ({type, marking, body[, supersedes]})."""
+    errors = DraftSchema().validate(draft := _read_json(path))
+    if errors:
+        raise InvalidInput(f"{path} is not a valid record draft", errors)
+    (row,) = _node(ctx).add_records([Draft(**DraftSchema().load(draft))])
+    click.echo(row.id)
+
+
+@record.command("show")
+@click.argument("record_id")
+@click.pass_context
+def record_show(ctx: click.Context, record_id: str) -> None:
+    """Print a signed record and the ids of its versions."""
+    with _node(ctx).reading() as session:
+        row = get_record(session, record_id)
+        versions = [v.id for v in history(session, row)]
+        _echo_json({**signed(row), "hash": row.record_hash, "versions": versions})
+
+
+@record.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def record_verify(ctx: click.Context, path: Path) -> None:
+    """Verify a signed record file offline against the trust registry (exit 0 or 1)."""
+    document = _read_json(path)
+    record = verify_signed_record(_node(ctx).registry(), document)
+    click.echo(f"verified: {record['type']} {record['id']} from {record['origin']} "
+               f"seq {record['seq']}")
+
+
+@record.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def record_load(ctx: click.Context, path: Path) -> None:
+    """Sign and store this node's agency's drafts from a generated scenario (JSON Lines)."""
+    node = _node(ctx)
+    stored = skipped = 0
+    with tqdm(desc="loading", unit="rec", disable=None) as bar:
+        for batch in _batches(_scenario_drafts(path, node.agency), LOAD_BATCH):
+            own = [draft for draft in batch if draft is not None]
+            skipped += len(batch) - len(own)
+            if own:
+                node.add_records(own)
+            stored += len(own)
+            bar.update(len(batch))
+    click.echo(f"stored {stored} records of {node.agency}; skipped {skipped} of other origins")
+
+
+def _scenario_drafts(path: Path, agency: str) -> Iterator[Draft | None]:
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            try:
+                item = json.loads(line)
+                if item["origin"] != agency:
+                    yield None
+                    continue
+                yield Draft(type=item["type"], marking=item["marking"], body=item["body"],
+                            supersedes=item.get("supersedes"), id=item["id"])
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise InvalidInput(f"{path}:{number}: not a scenario draft ({exc})") from exc
+
+
+def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@main.group()
+def keys() -> None:
+    """This node's signing keys."""
+
+
+@keys.command("export")
+@click.pass_context
+def keys_export(ctx: click.Context) -> None:
+    """Print this node's public JWK Set (give it to partners)."""
+    _echo_json(_node(ctx).jwks())
+
+
+@keys.command("rotate")
+@click.pass_context
+def keys_rotate(ctx: click.Context) -> None:
+    """New signing key, announced under the old one; the old one is retired."""
+    old, new = _node(ctx).rotate_key()
+    click.echo(f"rotated: {old} -> {new}")
+
+
+@keys.command("revoke")
+@click.argument("kid")
+@click.option("--reason", required=True, help="Why (shared with partners).")
+@click.pass_context
+def keys_revoke(ctx: click.Context, kid: str, reason: str) -> None:
+    """Revoke one of this node's keys: records it signs from now on fail verification."""
+    _node(ctx).revoke_key(kid, reason)
+    click.echo(f"revoked {kid}")
+
+
+@main.group()
+def partners() -> None:
+    """Partner agencies and their keys."""
+
+
+@partners.command("add")
+@click.option("--agency", required=True, type=click.Choice(AGENCIES, case_sensitive=False))
+@click.option("--jwks", "jwks_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", help="Base URL of the partner's node.")
+@click.pass_context
+def partners_add(ctx: click.Context, agency: str, jwks_path: Path, url: str | None) -> None:
+    """Trust a partner's keys (from its `keys export`) and record its URL."""
+    from .partners import add_partner
+
+    node = _node(ctx)
+    with node.transaction() as session:
+        _, kids = add_partner(session, node.agency, agency.upper(), _read_json(jwks_path), url)
+    click.echo(f"partner {agency.upper()}: trusted {len(kids)} key(s)")
+
+
+@partners.command("list")
+@click.pass_context
+def partners_list(ctx: click.Context) -> None:
+    """List partners and their key ids."""
+    from .partners import list_partners
+    from .signing.trust import export_jwks
+
+    with _node(ctx).reading() as session:
+        for partner in list_partners(session):
+            kids = [key["kid"] for key in export_jwks(session, partner.agency)["keys"]]
+            click.echo(f"{partner.agency}\t{partner.url or '-'}\t{', '.join(kids)}")
+
+
+@main.command()
+@click.option("--records", "count", required=True, type=click.IntRange(min=1))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def generate(count: int, seed: int, out: Path) -> None:
+    """Write a reproducible synthetic scenario (JSON Lines of drafts with ground truth)."""
+    from .scenario import write_scenario
+
+    with tqdm(total=count, desc="generating", unit="rec", disable=None) as bar:
+        summary = write_scenario(out, count, seed, progress=bar.update)
+    click.echo(f"wrote {count} drafts to {out}: {summary}")

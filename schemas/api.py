@@ -1,0 +1,125 @@
+"""Schemas of the HTTP API: request bodies, query arguments and responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .fields import AGENCIES, Agency, Choice, RecordId, Timestamp
+from .records import RECORD_TYPES, MarkingSchema, RecordSchema, Strict, body_errors
+
+
+class DraftSchema(Strict):
+    """POST /api/v1/records: what a writer supplies; the node adds id, origin, seq, created."""
+
+    type = Choice(RECORD_TYPES, required=True)
+    marking = fields.Nested(MarkingSchema, required=True)
+    body = fields.Dict(required=True, metadata={"description": "Type-specific body"})
+    supersedes = RecordId(allow_none=True, load_default=None)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _body(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("type") in RECORD_TYPES and "body" in data:
+            errors = body_errors(data["type"], data["body"])
+            if errors:
+                raise ValidationError(errors)
+
+
+class SignedRecordSchema(Schema):
+    """A record with its detached JWS: ``{"record": {...}, "jws": "<header>..<signature>"}``."""
+
+    record = fields.Nested(RecordSchema, required=True)
+    jws = fields.String(required=True, metadata={"description": "Compact JWS, payload detached"})
+
+
+class VersionSchema(Schema):
+    id = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    created = fields.String(required=True)
+
+
+class RecordViewSchema(SignedRecordSchema):
+    """One record as read: signed record, its hash, and every version of it held here."""
+
+    hash = fields.String(required=True, metadata={"description": "SHA-256 of the JCS bytes"})
+    latest = fields.String(required=True, metadata={"description": "Id of the newest version"})
+    versions = fields.List(fields.Nested(VersionSchema), required=True)
+
+
+class RecordQuerySchema(Schema):
+    """GET /api/v1/records query."""
+
+    type = Choice(RECORD_TYPES)
+    origin = Agency()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=validate.Length(max=200))
+    include_superseded = fields.Boolean(load_default=False)
+
+
+class RecordPageSchema(Schema):
+    """A page of records, newest first, and the cursor of the next page."""
+
+    items = fields.List(fields.Nested(SignedRecordSchema), required=True)
+    next = fields.String(allow_none=True, required=True)
+
+
+class LogSchema(Schema):
+    seq = fields.Integer(required=True)
+    head = fields.String(required=True)
+
+
+class NodeSchema(Schema):
+    """GET /api/v1/node."""
+
+    agency = fields.String(required=True, validate=validate.OneOf(AGENCIES))
+    current_kid = fields.String(required=True)
+    kids = fields.List(fields.String(), required=True)
+    log = fields.Nested(LogSchema, required=True)
+    version = fields.String(required=True)
+
+
+class CheckpointBodySchema(Schema):
+    origin = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    head = fields.String(required=True)
+    issued = Timestamp(required=True)
+
+
+class SignedCheckpointSchema(Schema):
+    """A checkpoint with its detached JWS."""
+
+    checkpoint = fields.Nested(CheckpointBodySchema, required=True)
+    jws = fields.String(required=True)
+
+
+class JWKSchema(Schema):
+    kty = fields.String(required=True)
+    crv = fields.String(required=True)
+    x = fields.String(required=True)
+    kid = fields.String(required=True)
+    alg = fields.String(required=True)
+    use = fields.String(required=True)
+    valid_from = fields.String(required=True)
+    valid_until = fields.String()
+    revoked_at = fields.String()
+    revocation_reason = fields.String()
+
+
+class JWKSetSchema(Schema):
+    """A JWK Set (RFC 7517) with validity members per key."""
+
+    keys = fields.List(fields.Nested(JWKSchema), required=True)
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    problems = fields.Dict(required=True, data_key="fields",
+                           metadata={"description": "Field name -> problems"})
+
+
+class ErrorSchema(Schema):
+    """Every error: ``{"error": {"code", "message", "fields"}}``."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
