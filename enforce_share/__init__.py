@@ -1,3 +1,3 @@
-"""enforce-share: a node for signed export-enforcement intelligence shared among partner agencies."""
+"""enforce-share: a node for signed export-enforcement intelligence among partner agencies."""
 
 __version__ = "0.1.0"

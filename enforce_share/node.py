@@ -60,6 +60,11 @@ class Node:
             self._sessions = make_sessionmaker(self.engine)
         return self._sessions
 
+    def close(self) -> None:
+        """Close every pooled connection."""
+        if self._engine is not None:
+            self._engine.dispose()
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work."""

@@ -7,8 +7,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .fields import (
-    ECCN,
     AGENCIES,
+    ECCN,
     Agency,
     Choice,
     Country,

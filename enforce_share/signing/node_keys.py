@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from ..clock import parse_timestamp, timestamp
 from ..errors import KeyManagementError, NotFound
 from . import jws
-from .keys import generate_key, kid_of, load_private_key, private_kids, public_jwk, write_private_key
+from .keys import (
+    generate_key,
+    kid_of,
+    load_private_key,
+    private_kids,
+    public_jwk,
+    write_private_key,
+)
 from .models import TrustedKey
 
 

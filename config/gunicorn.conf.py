@@ -1,0 +1,17 @@
+"""gunicorn settings for a node: `gunicorn -c config/gunicorn.conf.py wsgi:app`.
+
+Run `enforce-share db upgrade` before starting; the scheduler runs in its own process.
+"""
+
+import os
+
+bind = os.environ.get("ENFORCE_SHARE_BIND", "127.0.0.1:8100")
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+threads = int(os.environ.get("ENFORCE_SHARE_THREADS", "1"))
+timeout = 60
+graceful_timeout = 20
+# Access lines carry method, path and status only: never headers (tokens) or bodies.
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("ENFORCE_SHARE_LOG_LEVEL", "info")

@@ -1,0 +1,107 @@
+"""Shared fixtures: nodes built by the real code on SQLite and on PostgreSQL, app and client."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from enforce_share.app import create_app
+from enforce_share.config import Config, load_config
+from enforce_share.node import Node
+
+from .factories import DraftFactory
+
+#: The PostgreSQL server the storage tests use (trust auth); override to point elsewhere.
+PG_URL = os.environ.get(
+    "ENFORCE_SHARE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The server URL, or a skip that says why no PostgreSQL test can run."""
+    engine = sa.create_engine(PG_URL)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {str(exc).splitlines()[0]}")
+    finally:
+        engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'node.db'}"
+        return
+    server = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{server}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_node(data_dir: Path, agency: str, database_url: str | None = None) -> Node:
+    """Initialise a node the way `enforce-share init` does."""
+    config = load_config(data_dir, agency=agency, database_url=database_url)
+    node, _ = Node.initialise(config)
+    return node
+
+
+@pytest.fixture
+def node(tmp_path: Path, database_url: str) -> Iterator[Node]:
+    """An initialised GBR node on the parametrised database."""
+    built = make_node(tmp_path / "gbr", "GBR", database_url)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def config(node: Node) -> Config:
+    """The node's configuration."""
+    return node.config
+
+
+@pytest.fixture
+def app(node: Node) -> Iterator[Flask]:
+    """The real app for the node."""
+    app = create_app(node.config)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["enforce_share"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def partner(tmp_path: Path) -> Iterator[Node]:
+    """A USA node on its own SQLite file: a second agency whose records we verify."""
+    built = make_node(tmp_path / "usa", "USA")
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def drafts() -> DraftFactory:
+    """Builds valid drafts of every record type."""
+    return DraftFactory()

@@ -1,0 +1,48 @@
+"""Concurrent POSTs to several gunicorn workers never share a seq and leave no gap."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+
+from enforce_share.records.models import Record
+from enforce_share.signing import jws
+
+from ..processes import gunicorn_node
+
+WRITES = 120
+
+
+def post_json(url: str, payload: dict) -> dict:
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 201
+        return json.loads(response.read())
+
+
+@pytest.mark.slow
+def test_parallel_posts_get_distinct_contiguous_seqs(node, drafts) -> None:
+    node.close()
+    with gunicorn_node(node.config.data_dir, node.config.database_url) as base:
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            results = list(pool.map(
+                lambda n: post_json(f"{base}/api/v1/records",
+                                    drafts.payload("actor", name=f"Concurrent {n} LLC")),
+                range(WRITES)))
+        checkpoint = json.loads(urllib.request.urlopen(f"{base}/api/v1/checkpoints/GBR").read())
+    seqs = sorted(result["record"]["seq"] for result in results)
+    assert seqs == list(range(2, WRITES + 2))
+    with node.reading() as session:
+        rows = list(session.scalars(select(Record).order_by(Record.seq)))
+    head = jws.ZERO_HEAD
+    for row in rows:
+        assert row.record_hash == jws.record_hash(row.canonical.encode())
+        head = jws.next_head(head, row.record_hash)
+        assert row.head == head
+    assert checkpoint["checkpoint"] == {**checkpoint["checkpoint"], "seq": WRITES + 1,
+                                        "head": head}

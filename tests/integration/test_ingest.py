@@ -1,0 +1,114 @@
+"""Storing a partner's signed records: verified, chained, idempotent, all or nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from enforce_share.errors import VerificationError
+from enforce_share.partners import add_partner
+from enforce_share.records.ingest import ingest
+from enforce_share.records.models import LogHead, Record
+from enforce_share.records.queries import signed
+
+SHARED = {"tlp": "green", "releasable_to": ["USA", "GBR"]}
+
+
+@pytest.fixture
+def usa_documents(partner, drafts) -> list[dict]:
+    """The USA log: its key announcement and three records, in seq order."""
+    partner.add_records([drafts("actor", SHARED), drafts("violation", SHARED),
+                         drafts("case", SHARED)])
+    with partner.reading() as session:
+        return [signed(row) for row in session.scalars(select(Record).order_by(Record.seq))]
+
+
+@pytest.fixture
+def trusting_node(node, partner):
+    with node.transaction() as session:
+        add_partner(session, "GBR", "USA", partner.jwks(), None)
+    return node
+
+
+def ingest_all(node, documents):
+    with node.transaction() as session:
+        return ingest(session, node.registry(), documents, "GBR")
+
+
+def usa_rows(node) -> int:
+    with node.reading() as session:
+        return session.scalar(select(func.count()).where(Record.origin == "USA"))
+
+
+def test_partner_log_is_stored_with_the_origins_chain(trusting_node, partner,
+                                                      usa_documents) -> None:
+    result = ingest_all(trusting_node, usa_documents)
+    assert result.stored == 4
+    with trusting_node.reading() as session:
+        head = session.get(LogHead, "USA")
+    assert (head.seq, head.head) == (4, partner.describe()["log"]["head"])
+
+
+def test_ingesting_twice_changes_nothing(trusting_node, usa_documents) -> None:
+    ingest_all(trusting_node, usa_documents)
+    again = ingest_all(trusting_node, usa_documents)
+    assert (again.stored, again.already_held) == (0, 4)
+    assert usa_rows(trusting_node) == 4
+
+
+def test_a_gap_in_the_log_is_refused_and_nothing_stored(trusting_node, usa_documents) -> None:
+    with pytest.raises(VerificationError) as caught:
+        ingest_all(trusting_node, usa_documents[:1] + usa_documents[2:])
+    assert caught.value.reason == "seq_gap"
+    assert usa_rows(trusting_node) == 0
+
+
+def test_one_forged_record_stores_none_of_the_batch(trusting_node, usa_documents) -> None:
+    usa_documents[2]["record"]["body"]["title"] += " (edited)"
+    with pytest.raises(VerificationError) as caught:
+        ingest_all(trusting_node, usa_documents)
+    assert caught.value.reason == "bad_signature"
+    assert usa_rows(trusting_node) == 0
+
+
+def test_records_of_an_untrusted_agency_are_refused(node, usa_documents) -> None:
+    with pytest.raises(VerificationError) as caught:
+        ingest_all(node, usa_documents)
+    assert caught.value.reason == "unknown_kid"
+
+
+def test_a_partner_cannot_feed_us_our_own_log(trusting_node, usa_documents) -> None:
+    with trusting_node.reading() as session:
+        own = [signed(row) for row in session.scalars(select(Record).where(
+            Record.origin == "GBR"))]
+    with pytest.raises(VerificationError) as caught:
+        ingest_all(trusting_node, own)
+    assert caught.value.reason == "own_origin"
+
+
+def test_a_different_record_at_a_held_seq_is_a_conflict(trusting_node, partner, drafts,
+                                                        usa_documents) -> None:
+    ingest_all(trusting_node, usa_documents)
+    forked = usa_documents[1]
+    forked["record"] = {**forked["record"], "id": "0b6f7c1e-3c1d-4f5e-9a8b-7c6d5e4f3a2b"}
+    from enforce_share.signing import jws
+    from enforce_share.signing.node_keys import current_signer
+
+    with partner.reading() as session:
+        signer = current_signer(session, "USA", partner.config.keys_dir)
+    forked["jws"] = signer.sign(jws.canonical(forked["record"]))
+    with pytest.raises(VerificationError) as caught:
+        ingest_all(trusting_node, [forked])
+    assert caught.value.reason == "conflicting_record"
+
+
+def test_partner_key_rotation_is_followed(trusting_node, partner, drafts,
+                                          usa_documents) -> None:
+    ingest_all(trusting_node, usa_documents)
+    partner.rotate_key()
+    partner.add_records([drafts("actor", SHARED)])
+    with partner.reading() as session:
+        newer = [signed(row) for row in session.scalars(
+            select(Record).where(Record.seq > 4).order_by(Record.seq))]
+    assert [d["record"]["type"] for d in newer] == ["key", "key_revocation", "actor"]
+    assert ingest_all(trusting_node, newer).stored == 3
