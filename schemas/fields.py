@@ -15,8 +15,8 @@ AGENCIES: tuple[str, ...] = ("USA", "GBR", "CAN", "AUS", "NZL")
 _COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
 _CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
 _HS_CODE = re.compile(r"^[0-9]{6,10}$")
-# Commerce Control List numbers (e.g. 3A001.a.2, 5A992.c, 9x515) and the EAR99 basket.
-_ECCN = re.compile(r"^(EAR99|[0-9][A-E][0-9x][0-9]{2}(\.[a-z0-9]+)*)$")
+# Commerce Control List numbers (e.g. 3A001.a.2, 5A992.c, 0A606.a) and the EAR99 basket.
+_ECCN = re.compile(r"^(EAR99|[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*)$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
