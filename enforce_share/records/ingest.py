@@ -15,7 +15,7 @@ from ..signing.trust import TrustRegistry
 from .drafts import KEY_TYPES
 from .log import apply_effects, ensure_log, row_for
 from .models import LogHead, Record
-from .verify import verify_signed_record
+from .verify import checked_shape
 
 
 @dataclass
@@ -39,7 +39,8 @@ def ingest(
     result = IngestResult()
     rows: list[Record] = []
     for document in documents:
-        record = verify_signed_record(registry, document)
+        record = checked_shape(document)
+        payload = registry.verify_record(record, document["jws"])
         origin = record["origin"]
         if origin == own_agency:
             raise VerificationError("own_origin", f"only this node writes {origin}'s log")
@@ -47,7 +48,6 @@ def ingest(
             head_row = ensure_log(session, origin)
             result.heads[origin] = (head_row.seq, head_row.head)
         held_seq, head = result.heads[origin]
-        payload = jws.canonical(record)
         hash_hex = jws.record_hash(payload)
         if record["seq"] <= held_seq:
             _check_same(session, origin, record["seq"], hash_hex)

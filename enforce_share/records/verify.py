@@ -21,13 +21,19 @@ def first_problem(errors: dict[str, Any], prefix: str = "") -> str:
     return prefix or "invalid"
 
 
-def verify_signed_record(registry: TrustRegistry, document: Any) -> dict[str, Any]:
-    """Verify ``{"record": {...}, "jws": "..."}``; return the record or raise with a reason."""
+def checked_shape(document: Any) -> dict[str, Any]:
+    """The record of ``{"record": {...}, "jws": "..."}`` if its shape is valid; else raise."""
     if not isinstance(document, dict) or set(document) != {"record", "jws"}:
         raise VerificationError("malformed_record", 'expected exactly {"record", "jws"}')
     record = document["record"]
     errors = _RECORD.validate(record) if isinstance(record, dict) else {"record": ["not object"]}
     if errors:
         raise VerificationError("malformed_record", first_problem(errors))
+    return record
+
+
+def verify_signed_record(registry: TrustRegistry, document: Any) -> dict[str, Any]:
+    """Verify ``{"record": {...}, "jws": "..."}``; return the record or raise with a reason."""
+    record = checked_shape(document)
     registry.verify_record(record, document["jws"])
     return record
