@@ -52,6 +52,7 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 def _node(ctx: click.Context) -> Node:
     node = Node(load_config(ctx.find_root().obj))
     node.config.require_agency()
+    ctx.call_on_close(node.close)
     return node
 
 
@@ -78,7 +79,8 @@ def init(ctx: click.Context, agency: str) -> None:
         raise click.BadParameter(f"{agency!r} is not a partner agency; use one of "
                                  f"{', '.join(AGENCIES)}", param_hint="--agency")
     config = load_config(ctx.find_root().obj, agency=agency)
-    _, kid = Node.initialise(config)
+    node, kid = Node.initialise(config)
+    node.close()
     click.echo(f"initialised {agency} node in {config.data_dir} (signing key {kid})")
 
 
@@ -127,13 +129,17 @@ def record_add(ctx: click.Context, path: Path) -> None:
 
 @record.command("show")
 @click.argument("record_id")
+@click.option("--versions", is_flag=True, help="List every version (seq, created, id).")
 @click.pass_context
-def record_show(ctx: click.Context, record_id: str) -> None:
-    """Print a signed record and the ids of its versions."""
+def record_show(ctx: click.Context, record_id: str, versions: bool) -> None:
+    """Print a signed record as {record, jws}: the file `record verify` takes."""
     with _node(ctx).reading() as session:
         row = get_record(session, record_id)
-        versions = [v.id for v in history(session, row)]
-        _echo_json({**signed(row), "hash": row.record_hash, "versions": versions})
+        if not versions:
+            _echo_json(signed(row))
+            return
+        for version in history(session, row):
+            click.echo(f"{version.seq}\t{version.created}\t{version.id}")
 
 
 @record.command("verify")
