@@ -17,6 +17,7 @@ _CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
 _HS_CODE = re.compile(r"^[0-9]{6,10}$")
 # Commerce Control List numbers (e.g. 3A001.a.2, 5A992.c, 0A606.a) and the EAR99 basket.
 _ECCN = re.compile(r"^(EAR99|[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*)$")
+_TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
@@ -107,13 +108,22 @@ class Timestamp(_Checked):
     message = "Not an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff]Z)."
 
     def check(self, value: str) -> bool:
-        if not value.endswith("Z"):
+        if not _TIMESTAMP.match(value):
             return False
         try:
             datetime.fromisoformat(value[:-1] + "+00:00")
         except ValueError:
             return False
-        return "T" in value
+        return True
+
+
+class Number(fields.Float):
+    """A JSON number (never a numeric string or a boolean), finite."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("Must be a JSON number.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def Text(max_length: int = 10_000, **kwargs: Any) -> fields.String:  # noqa: N802 - field factory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from joserfc.jwk import OKPKey
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .fields import (
@@ -16,6 +17,7 @@ from .fields import (
     HSCode,
     IsoDate,
     ListOf,
+    Number,
     RecordId,
     Text,
     Timestamp,
@@ -77,7 +79,7 @@ class MarkingSchema(Strict):
 
 
 class MoneySchema(Strict):
-    amount = fields.Float(required=True, allow_nan=False, validate=validate.Range(0, 1e15))
+    amount = Number(required=True, allow_nan=False, validate=validate.Range(0, 1e15))
     currency = Currency(required=True)
 
 
@@ -85,7 +87,7 @@ class ItemSchema(Strict):
     hs_code = HSCode(required=True)
     eccn = ECCN()
     description = Text(2000, required=True)
-    quantity = fields.Float(allow_nan=False, validate=validate.Range(0, 1e15))
+    quantity = Number(allow_nan=False, validate=validate.Range(0, 1e15))
     unit = Text(32)
     value = fields.Nested(MoneySchema)
 
@@ -182,13 +184,18 @@ class LinkSchema(Strict):
     from_ = RecordId(required=True, data_key="from")
     to = RecordId(required=True)
     relation = Choice(LINK_RELATIONS, required=True)
-    confidence = fields.Float(allow_nan=False, validate=validate.Range(0, 1))
+    confidence = Number(allow_nan=False, validate=validate.Range(0, 1))
     evidence = ListOf(RecordId(), 500)
 
 
 class WithdrawalSchema(Strict):
     target = RecordId(required=True)
     reason = Text(2000, required=True)
+
+
+def jwk_thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 thumbprint of an Ed25519 public JWK (SHA-256, base64url): the key id."""
+    return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": jwk["x"]}).thumbprint()
 
 
 class PublicJWKSchema(Strict):
@@ -207,6 +214,12 @@ class KeySchema(Strict):
     jwk = fields.Nested(PublicJWKSchema, required=True)
     valid_from = Timestamp(required=True)
     valid_until = Timestamp()
+
+    @validates_schema
+    def _kid_is_thumbprint(self, data: dict[str, Any], **kwargs: Any) -> None:
+        expected = jwk_thumbprint(data["jwk"])
+        if data["kid"] != expected or data["jwk"].get("kid", expected) != expected:
+            raise ValidationError(f"Must be the RFC 7638 thumbprint of jwk: {expected}", "kid")
 
 
 class KeyRevocationSchema(Strict):

@@ -6,14 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import VerificationError
 from ..signing import jws
 from ..signing.trust import TrustRegistry
 from .drafts import KEY_TYPES
-from .log import apply_effects, ensure_log, row_for
+from .effects import apply_effects
+from .log import ensure_log, row_values
 from .models import LogHead, Record
 from .verify import checked_shape
 
@@ -37,7 +38,7 @@ def ingest(
     ingesting the same batch twice changes nothing.
     """
     result = IngestResult()
-    rows: list[Record] = []
+    rows: list[dict[str, Any]] = []
     for document in documents:
         record = checked_shape(document)
         payload = registry.verify_record(record, document["jws"])
@@ -56,9 +57,8 @@ def ingest(
         if record["seq"] != held_seq + 1:
             raise VerificationError("seq_gap", f"{origin} seq {record['seq']} after {held_seq}")
         head = jws.next_head(head, hash_hex)
-        row = row_for(record, payload, document["jws"], jws.header(document["jws"])["kid"],
-                      hash_hex, head)
-        rows.append(row)
+        kid = jws.header(document["jws"])["kid"]
+        rows.append(row_values(record, payload, document["jws"], kid, hash_hex, head))
         result.heads[origin] = (record["seq"], head)
         if record["type"] in KEY_TYPES:  # later records may be signed with the new key
             _store(session, rows, result)
@@ -68,16 +68,15 @@ def ingest(
     return result
 
 
-def _store(session: Session, rows: list[Record], result: IngestResult) -> None:
-    session.add_all(rows)
-    session.flush()
-    for row in rows:
-        apply_effects(session, row)
+def _store(session: Session, rows: list[dict[str, Any]], result: IngestResult) -> None:
+    """Insert the rows in one statement, apply their effects, move the log heads."""
+    if rows:
+        session.execute(insert(Record), rows)
+        apply_effects(session, rows, strict=False)
+        result.stored += len(rows)
     for origin, (seq, head) in result.heads.items():
-        head_row = session.get(LogHead, origin)
-        head_row.seq, head_row.head = seq, head
-    session.flush()
-    result.stored += len(rows)
+        session.execute(update(LogHead).where(LogHead.origin == origin)
+                        .values(seq=seq, head=head))
 
 
 def _check_same(session: Session, origin: str, seq: int, hash_hex: str) -> None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidInput
 from ..schemas.records import body_errors
 from ..signing import jws
-from ..signing.announcements import apply_key_records
 from .checkpoints import issue_checkpoint
 from .drafts import KEY_TYPES, Draft
+from .effects import apply_effects
 from .models import LogHead, Record
 
 
@@ -48,11 +47,7 @@ def append(
     it write-locks that row (PostgreSQL) or the database (SQLite) until commit, so concurrent
     writers, in any process, never share a seq and never leave a gap.
     """
-    pending: dict[str, Draft] = {}
-    for index, draft in enumerate(drafts):
-        _check_draft(session, origin, draft, index, allow_key_types, pending)
-        if draft.id:
-            pending[draft.id] = draft
+    _check_drafts(session, origin, drafts, allow_key_types)
     count = len(drafts)
     reserved = session.execute(
         update(LogHead).where(LogHead.origin == origin)
@@ -68,88 +63,82 @@ def append(
         payload = jws.canonical(record)
         hash_hex = jws.record_hash(payload)
         head = jws.next_head(head, hash_hex)
-        rows.append(row_for(record, payload, signer.sign(payload), signer.kid, hash_hex, head))
-    session.add_all(rows)
+        rows.append(row_values(record, payload, signer.sign(payload), signer.kid, hash_hex, head))
+    session.execute(insert(Record), rows)
     session.execute(update(LogHead).where(LogHead.origin == origin).values(head=head))
-    session.flush()
-    for row in rows:
-        apply_effects(session, row)
+    apply_effects(session, rows, strict=True)
     issue_checkpoint(session, signer, origin, last_seq, head)
-    return rows
+    return [Record(**row) for row in rows]
 
 
-def row_for(
+def row_values(
     record: dict[str, Any], payload: bytes, token: str, kid: str, hash_hex: str, head: str
-) -> Record:
-    """The table row for a signed record."""
+) -> dict[str, Any]:
+    """The table row of a signed record."""
     marking = record["marking"]
-    return Record(
-        id=record["id"], origin=record["origin"], seq=record["seq"], type=record["type"],
-        created=record["created"], supersedes=record["supersedes"], tlp=marking["tlp"],
-        releasable_to=list(marking["releasable_to"]), kid=kid,
-        canonical=payload.decode("utf-8"), jws=token, record_hash=hash_hex, head=head,
-    )
+    return {
+        "id": record["id"], "origin": record["origin"], "seq": record["seq"],
+        "type": record["type"], "created": record["created"], "supersedes": record["supersedes"],
+        "tlp": marking["tlp"], "releasable_to": list(marking["releasable_to"]), "kid": kid,
+        "canonical": payload.decode("utf-8"), "jws": token, "record_hash": hash_hex,
+        "head": head,
+    }
 
 
-def apply_effects(session: Session, row: Record) -> None:
-    """Mark what a stored record supersedes or withdraws (conditionally: no double updates)."""
-    if row.supersedes:
-        done = session.execute(
-            update(Record).where(Record.id == row.supersedes, Record.superseded_by.is_(None))
-            .values(superseded_by=row.id)
-        ).rowcount
-        if not done:
-            raise Conflict(f"Record {row.supersedes} is already superseded",
-                           {"supersedes": ["Supersede the latest version."]})
-    if row.type in KEY_TYPES:
-        apply_key_records(session, json.loads(row.canonical))
-    if row.type == "withdrawal":
-        target = json.loads(row.canonical)["body"]["target"]
-        session.execute(
-            update(Record).where(Record.id == target, Record.withdrawn_by.is_(None))
-            .values(withdrawn_by=row.id)
-        )
-
-
-def _check_draft(
-    session: Session, origin: str, draft: Draft, index: int, allow_key_types: bool,
-    pending: dict[str, Draft],
+def _check_drafts(
+    session: Session, origin: str, drafts: Sequence[Draft], allow_key_types: bool
 ) -> None:
-    """Refuse a draft that is malformed or refers to a record it may not change."""
-    if draft.type in KEY_TYPES and not allow_key_types:
-        raise InvalidInput("Key records are written by `enforce-share keys`",
-                           {"type": ["key and key_revocation are reserved."]})
-    errors = body_errors(draft.type, draft.body)
-    if errors:
-        raise InvalidInput(f"Draft {index} is not a valid {draft.type}", errors)
-    if draft.id and (draft.id in pending or session.scalar(
-            select(Record.position).where(Record.id == draft.id))):
-        raise Conflict(f"Record {draft.id} already exists", {"id": ["Already stored."]})
-    if draft.supersedes in pending:  # an earlier draft of the same batch
-        if pending[draft.supersedes].type != draft.type:
-            raise InvalidInput(f"Draft {index} supersedes another type",
-                               {"supersedes": [f"A {draft.type} can only supersede a "
-                                               f"{draft.type}."]})
-    elif draft.supersedes:
-        _own_target(session, origin, draft.supersedes, "supersedes", same_type=draft.type)
-    if draft.type == "withdrawal" and draft.body["target"] not in pending:
-        _own_target(session, origin, draft.body["target"], "body.target")
+    """Refuse the batch if a draft is malformed or refers to a record it may not change."""
+    for index, draft in enumerate(drafts):
+        if draft.type in KEY_TYPES and not allow_key_types:
+            raise InvalidInput("Key records are written by `enforce-share keys`",
+                               {"type": ["key and key_revocation are reserved."]})
+        errors = body_errors(draft.type, draft.body)
+        if errors:
+            raise InvalidInput(f"Draft {index} is not a valid {draft.type}", errors)
+    wanted = {d.id for d in drafts if d.id} | {d.supersedes for d in drafts if d.supersedes} | {
+        d.body["target"] for d in drafts if d.type == "withdrawal"}
+    held = {row.id: row for row in session.scalars(
+        select(Record).where(Record.id.in_(wanted)))} if wanted else {}
+    earlier: dict[str, Draft] = {}
+    superseded: set[str] = set()
+    for draft in drafts:
+        if draft.supersedes:
+            if draft.supersedes in superseded:
+                raise Conflict(f"Record {draft.supersedes} is superseded twice",
+                               {"supersedes": ["Supersede the latest version."]})
+            superseded.add(draft.supersedes)
+            target = earlier.get(draft.supersedes) or held.get(draft.supersedes)
+            _check_target(target, origin, draft.supersedes, "supersedes", draft.type)
+        if draft.type == "withdrawal":
+            target_id = draft.body["target"]
+            _check_target(earlier.get(target_id) or held.get(target_id), origin, target_id,
+                          "body.target")
+        if draft.id:
+            if draft.id in earlier or draft.id in held:
+                raise Conflict(f"Record {draft.id} already exists", {"id": ["Already stored."]})
+            earlier[draft.id] = draft
 
 
-def _own_target(
-    session: Session, origin: str, record_id: str, field: str, same_type: str | None = None
+def _check_target(
+    target: Draft | Record | None, origin: str, record_id: str, field: str,
+    same_type: str | None = None,
 ) -> None:
-    target = session.scalar(select(Record).where(Record.id == record_id))
     if target is None:
         raise InvalidInput(f"No record {record_id}", {field: ["No such record."]})
-    if target.origin != origin:
-        raise InvalidInput(f"Record {record_id} belongs to {target.origin}",
-                           {field: ["Only the origin agency may change its records."]})
-    if same_type and target.type != same_type:
-        raise InvalidInput(f"Record {record_id} is a {target.type}",
+    if isinstance(target, Draft):  # an earlier draft of this batch: same origin by definition
+        target_type, superseded_by, withdrawn_by = target.type, None, None
+    else:
+        if target.origin != origin:
+            raise InvalidInput(f"Record {record_id} belongs to {target.origin}",
+                               {field: ["Only the origin agency may change its records."]})
+        target_type, superseded_by, withdrawn_by = (target.type, target.superseded_by,
+                                                    target.withdrawn_by)
+    if same_type and target_type != same_type:
+        raise InvalidInput(f"Record {record_id} is a {target_type}",
                            {field: [f"A {same_type} can only supersede a {same_type}."]})
-    if field == "supersedes" and target.superseded_by:
-        raise Conflict(f"Record {record_id} is already superseded by {target.superseded_by}",
+    if same_type and superseded_by:
+        raise Conflict(f"Record {record_id} is already superseded by {superseded_by}",
                        {field: ["Supersede the latest version."]})
-    if target.withdrawn_by:
+    if withdrawn_by:
         raise InvalidInput(f"Record {record_id} was withdrawn", {field: ["Withdrawn."]})

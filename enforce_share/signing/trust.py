@@ -14,13 +14,14 @@ from functools import lru_cache
 from typing import Any
 
 from joserfc.jwk import OKPKey
-from marshmallow import ValidationError
+from marshmallow import EXCLUDE, ValidationError, fields
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import parse_timestamp, timestamp
 from ..errors import InvalidInput, VerificationError
-from ..schemas.records import PublicJWKSchema
+from ..schemas.fields import Timestamp
+from ..schemas.records import PublicJWKSchema, jwk_thumbprint
 from . import jws
 from .models import TrustedKey
 
@@ -115,34 +116,58 @@ class TrustRegistry:
 
 
 def import_jwks(session: Session, agency: str, jwks: Any, source: str) -> list[str]:
-    """Trust the Ed25519 keys of a JWK Set for ``agency``; return their kids."""
+    """Trust the Ed25519 keys of a JWK Set for ``agency``; return their kids.
+
+    A key already trusted keeps its window; a revocation in the set applies only if it is
+    earlier than the one held (an old JWK Set never clears a revocation).
+    """
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
     if not isinstance(keys, list) or not keys:
         raise InvalidInput("Not a JWK Set with keys", {"jwks": ["Expected {\"keys\": [...]}"]})
     kids = []
     for index, jwk in enumerate(keys):
-        public = {k: v for k, v in jwk.items() if k in PublicJWKSchema._declared_fields}
         try:
-            PublicJWKSchema().load(public)
+            member = _JWKS_MEMBER.load(jwk)
         except ValidationError as exc:
-            raise InvalidInput(f"Key {index} is not an Ed25519 public JWK",
+            raise InvalidInput(f"Key {index} is not an Ed25519 public JWK with validity",
                                {"jwks": {index: exc.messages}}) from exc
-        kid = _public_key(public["x"]).thumbprint()
-        if public.get("kid", kid) != kid:
+        kid = jwk_thumbprint(member)
+        if member.get("kid", kid) != kid:
             raise InvalidInput("kid is not the key's RFC 7638 thumbprint",
                                {"jwks": {index: {"kid": [f"expected {kid}"]}}})
         existing = session.get(TrustedKey, kid)
-        if existing is not None and existing.agency != agency:
+        if existing is None:
+            session.add(TrustedKey(
+                kid=kid, agency=agency, jwk={k: member[k] for k in ("kty", "crv", "x")},
+                valid_from=member.get("valid_from", EPOCH),
+                valid_until=member.get("valid_until"), revoked_at=member.get("revoked_at"),
+                revocation_reason=member.get("revocation_reason"), source=source,
+            ))
+        elif existing.agency != agency:
             raise InvalidInput(f"Key {kid} already belongs to {existing.agency}",
                                {"agency": ["Key registered to another agency."]})
-        session.merge(TrustedKey(
-            kid=kid, agency=agency, jwk={k: public[k] for k in ("kty", "crv", "x")},
-            valid_from=jwk.get("valid_from") or EPOCH, valid_until=jwk.get("valid_until"),
-            revoked_at=jwk.get("revoked_at"), revocation_reason=jwk.get("revocation_reason"),
-            source=source,
-        ))
+        elif member.get("revoked_at") and (existing.revoked_at is None or parse_timestamp(
+                member["revoked_at"]) < parse_timestamp(existing.revoked_at)):
+            existing.revoked_at = member["revoked_at"]
+            existing.revocation_reason = member.get("revocation_reason")
         kids.append(kid)
+    session.flush()
     return kids
+
+
+class _JWKSMemberSchema(PublicJWKSchema):
+    """A key of an exported JWK Set: the public JWK plus its validity members."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    valid_from = Timestamp()
+    valid_until = Timestamp()
+    revoked_at = Timestamp()
+    revocation_reason = fields.String()
+
+
+_JWKS_MEMBER = _JWKSMemberSchema()
 
 
 def export_jwks(session: Session, agency: str) -> dict[str, Any]:

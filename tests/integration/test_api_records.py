@@ -92,8 +92,10 @@ def test_withdrawn_record_is_gone_but_stays_in_the_log(client, drafts, node) -> 
 
 
 def test_key_records_cannot_be_posted(client, node) -> None:
-    body = {"kid": "x", "jwk": {"kty": "OKP", "crv": "Ed25519", "x": "A" * 43},
-            "valid_from": "2026-01-01T00:00:00Z"}
+    from enforce_share.signing.keys import generate_key, public_jwk
+
+    jwk = public_jwk(generate_key())
+    body = {"kid": jwk["kid"], "jwk": jwk, "valid_from": "2026-01-01T00:00:00Z"}
     response = post(client, {"type": "key", "marking": {"tlp": "clear", "releasable_to": ["GBR"]},
                              "body": body})
     assert response.status_code == 422

@@ -10,6 +10,8 @@ from enforce_share.partners import add_partner
 from enforce_share.records.ingest import ingest
 from enforce_share.records.models import LogHead, Record
 from enforce_share.records.queries import signed
+from enforce_share.signing import jws
+from enforce_share.signing.node_keys import current_signer
 
 SHARED = {"tlp": "green", "releasable_to": ["USA", "GBR"]}
 
@@ -89,14 +91,8 @@ def test_a_partner_cannot_feed_us_our_own_log(trusting_node, usa_documents) -> N
 def test_a_different_record_at_a_held_seq_is_a_conflict(trusting_node, partner, drafts,
                                                         usa_documents) -> None:
     ingest_all(trusting_node, usa_documents)
-    forked = usa_documents[1]
-    forked["record"] = {**forked["record"], "id": "0b6f7c1e-3c1d-4f5e-9a8b-7c6d5e4f3a2b"}
-    from enforce_share.signing import jws
-    from enforce_share.signing.node_keys import current_signer
-
-    with partner.reading() as session:
-        signer = current_signer(session, "USA", partner.config.keys_dir)
-    forked["jws"] = signer.sign(jws.canonical(forked["record"]))
+    forked = signed_by_partner(partner, {**usa_documents[1]["record"],
+                                         "id": "0b6f7c1e-3c1d-4f5e-9a8b-7c6d5e4f3a2b"})
     with pytest.raises(VerificationError) as caught:
         ingest_all(trusting_node, [forked])
     assert caught.value.reason == "conflicting_record"
@@ -112,3 +108,28 @@ def test_partner_key_rotation_is_followed(trusting_node, partner, drafts,
             select(Record).where(Record.seq > 4).order_by(Record.seq))]
     assert [d["record"]["type"] for d in newer] == ["key", "key_revocation", "actor"]
     assert ingest_all(trusting_node, newer).stored == 3
+
+
+
+def signed_by_partner(partner, record: dict) -> dict:
+    """A record the partner really signed, bypassing its own node's checks."""
+    with partner.reading() as session:
+        signer = current_signer(session, "USA", partner.config.keys_dir)
+    return {"record": record, "jws": signer.sign(jws.canonical(record))}
+
+
+@pytest.mark.parametrize("claim", ["withdrawal", "supersedes"])
+def test_a_partner_cannot_retire_another_agencys_record(trusting_node, partner, usa_documents,
+                                                        client, drafts, claim) -> None:
+    ours = client.post("/api/v1/records", json=drafts.payload("actor")).json["record"]
+    last = usa_documents[-1]["record"]
+    record = {**last, "seq": last["seq"] + 1, "id": "5e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"}
+    if claim == "withdrawal":
+        record.update(type="withdrawal", body={"target": ours["id"], "reason": "not yours"})
+    else:
+        record.update(type="actor", body=drafts("actor").body, supersedes=ours["id"])
+    documents = usa_documents + [signed_by_partner(partner, record)]
+    assert ingest_all(trusting_node, documents).stored == len(documents)
+    view = client.get(f"/api/v1/records/{ours['id']}")
+    assert view.status_code == 200
+    assert view.json["latest"] == ours["id"]

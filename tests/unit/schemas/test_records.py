@@ -90,3 +90,29 @@ def test_created_must_be_utc_rfc3339(created) -> None:
               "seq": 1, "created": created, "supersedes": None,
               "marking": {"tlp": "amber", "releasable_to": ["GBR"]}, "body": BODIES["actor"]}
     assert "created" in RecordSchema().validate(record)
+
+
+@pytest.mark.parametrize("created", ["20261122T100000Z", "2026-11-22T10:00Z",
+                                     "2026-W47-1T10:00:00Z", "2026-11-22T10:00:00.1234567Z"])
+def test_created_must_be_the_profiled_rfc3339_form(created) -> None:
+    record = {"id": "3f0e0c3a-8a4e-4c53-9a51-1d2c3b4a5e6f", "type": "actor", "origin": "GBR",
+              "seq": 1, "created": created, "supersedes": None,
+              "marking": {"tlp": "amber", "releasable_to": ["GBR"]}, "body": BODIES["actor"]}
+    assert "created" in RecordSchema().validate(record)
+
+
+@pytest.mark.parametrize("amount", ["12.5", True, None])
+def test_numbers_must_be_json_numbers(amount) -> None:
+    item = {**BODIES["violation"]["items"][0], "quantity": amount}
+    errors = body_errors("violation", {**BODIES["violation"], "items": [item]})
+    assert "quantity" in errors["body"]["items"][0]
+
+
+def test_key_record_kid_must_be_the_jwk_thumbprint() -> None:
+    from enforce_share.signing.keys import generate_key, public_jwk
+
+    jwk = public_jwk(generate_key())
+    body = {"kid": jwk["kid"], "jwk": jwk, "valid_from": "2026-01-01T00:00:00Z"}
+    assert body_errors("key", body) == {}
+    other = public_jwk(generate_key())["kid"]
+    assert "kid" in body_errors("key", {**body, "kid": other})["body"]
