@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pycountry
 from marshmallow import ValidationError, fields, validate
@@ -22,9 +22,18 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-
 
 
 class _Checked(fields.String):
-    """A string that must pass one predicate; the value is kept exactly as sent."""
+    """A string that must pass one predicate; the value is kept exactly as sent.
+
+    ``json_schema`` states the same rule in JSON Schema terms; it lands in the OpenAPI
+    document and in the compiled record validator (schemas/jsonschema.py).
+    """
 
     message = "Invalid value."
+    json_schema: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["metadata"] = {**self.json_schema, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def check(self, value: str) -> bool:  # pragma: no cover - overridden
         raise AssertionError
@@ -40,24 +49,27 @@ class Country(_Checked):
     """ISO 3166-1 alpha-2 country code, upper case (``AM``, ``RU``)."""
 
     message = "Not an ISO 3166-1 alpha-2 country code."
+    json_schema = {"format": "iso3166-alpha2"}
 
     def check(self, value: str) -> bool:
-        return value in _COUNTRIES
+        return is_country(value)
 
 
 class Currency(_Checked):
     """ISO 4217 currency code (``USD``)."""
 
     message = "Not an ISO 4217 currency code."
+    json_schema = {"format": "iso4217"}
 
     def check(self, value: str) -> bool:
-        return value in _CURRENCIES
+        return is_currency(value)
 
 
 class HSCode(_Checked):
     """Harmonized System code: 6 to 10 digits, no dots (``854231``)."""
 
     message = "HS code must be 6 to 10 digits."
+    json_schema = {"pattern": _HS_CODE.pattern}
 
     def check(self, value: str) -> bool:
         return bool(_HS_CODE.match(value))
@@ -67,6 +79,7 @@ class ECCN(_Checked):
     """Export Control Classification Number (``3A001.a.2``) or ``EAR99``."""
 
     message = "Not an ECCN (e.g. 3A001.a.2 or EAR99)."
+    json_schema = {"pattern": _ECCN.pattern}
 
     def check(self, value: str) -> bool:
         return bool(_ECCN.match(value))
@@ -76,6 +89,7 @@ class Agency(_Checked):
     """A partner agency code: one of USA, GBR, CAN, AUS, NZL."""
 
     message = f"Must be one of: {', '.join(AGENCIES)}."
+    json_schema = {"enum": list(AGENCIES)}
 
     def check(self, value: str) -> bool:
         return value in AGENCIES
@@ -85,6 +99,7 @@ class RecordId(_Checked):
     """A record id: a lower-case UUID version 4."""
 
     message = "Not a record id (lower-case UUID4)."
+    json_schema = {"pattern": _UUID.pattern}
 
     def check(self, value: str) -> bool:
         return bool(_UUID.match(value))
@@ -94,27 +109,49 @@ class IsoDate(_Checked):
     """An ISO 8601 calendar date ``YYYY-MM-DD``, kept as text so the signed bytes stay as sent."""
 
     message = "Not an ISO 8601 date (YYYY-MM-DD)."
+    json_schema = {"format": "date"}
 
     def check(self, value: str) -> bool:
-        try:
-            return datetime.strptime(value, "%Y-%m-%d").date().isoformat() == value
-        except ValueError:
-            return False
+        return is_date(value)
 
 
 class Timestamp(_Checked):
     """An RFC 3339 UTC timestamp ending in ``Z`` (``2026-11-22T10:00:00Z``)."""
 
     message = "Not an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff]Z)."
+    json_schema = {"format": "date-time"}
 
     def check(self, value: str) -> bool:
-        if not _TIMESTAMP.match(value):
-            return False
-        try:
-            datetime.fromisoformat(value[:-1] + "+00:00")
-        except ValueError:
-            return False
-        return True
+        return is_timestamp(value)
+
+
+def is_country(value: str) -> bool:
+    """An assigned ISO 3166-1 alpha-2 code."""
+    return value in _COUNTRIES
+
+
+def is_currency(value: str) -> bool:
+    """An ISO 4217 alphabetic code."""
+    return value in _CURRENCIES
+
+
+def is_date(value: str) -> bool:
+    """A real calendar day written ``YYYY-MM-DD``."""
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date().isoformat() == value
+    except ValueError:
+        return False
+
+
+def is_timestamp(value: str) -> bool:
+    """An instant written ``YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z`` that exists on the calendar."""
+    if not _TIMESTAMP.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value[:-1] + "+00:00")
+    except ValueError:
+        return False
+    return True
 
 
 class Number(fields.Float):

@@ -68,7 +68,8 @@ class MarkingSchema(Strict):
 
     tlp = Choice(TLP_LEVELS, required=True)
     releasable_to = fields.List(
-        Agency(), required=True, validate=validate.Length(min=1, max=len(AGENCIES))
+        Agency(), required=True, validate=validate.Length(min=1, max=len(AGENCIES)),
+        metadata={"uniqueItems": True},
     )
 
     @validates_schema

@@ -13,11 +13,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from enforce_share.schemas.fields import AGENCIES
-from enforce_share.schemas.records import MarkingSchema, body_errors
 
 from enforce_share.scenario import Summary, generate_scenario, write_scenario
 from enforce_share.scenario.catalogue import headings
+from enforce_share.schemas.fields import AGENCIES
+from enforce_share.schemas.records import MarkingSchema, body_errors
 
 SIZE = 1500
 JUDGEMENTS = ("same_as", "not_same_as")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from enforce_share.schemas.records import BODY_SCHEMAS, RecordSchema, body_errors
 
+from enforce_share.schemas.records import BODY_SCHEMAS, RecordSchema, body_errors
 from tests.factories import BODIES
 
 
