@@ -2,7 +2,12 @@
 
 from .db import Base
 from .partners import Partner
-from .records.models import Checkpoint, LogHead, Record
+from .records.models import Checkpoint, LogHead, Placeholder, Record
 from .signing.models import TrustedKey
+from .sync.httpsig import SeenNonce
+from .sync.models import Equivocation, Quarantined, SyncState
 
-__all__ = ["Base", "Checkpoint", "LogHead", "Partner", "Record", "TrustedKey"]
+__all__ = [
+    "Base", "Checkpoint", "Equivocation", "LogHead", "Partner", "Placeholder", "Quarantined",
+    "Record", "SeenNonce", "SyncState", "TrustedKey",
+]

@@ -14,6 +14,7 @@ from .clock import timestamp
 from .config import Config, write_config
 from .db import make_engine, make_sessionmaker, transaction, upgrade
 from .errors import InvalidInput, KeyManagementError
+from .partners import list_partners
 from .records.checkpoints import latest_checkpoint, signed_checkpoint
 from .records.drafts import Draft
 from .records.log import append, ensure_log
@@ -28,6 +29,8 @@ from .signing.node_keys import (
     register_own_key,
 )
 from .signing.trust import TrustRegistry, export_jwks
+from .sync.feed import feed_page
+from .sync.httpsig import Caller, Message, authenticate
 
 #: The marking of this node's key announcements: public, so any partner may learn them.
 PUBLIC_MARKING = {"tlp": "clear", "releasable_to": list(AGENCIES)}
@@ -119,6 +122,19 @@ class Node:
         """A snapshot of the trust registry."""
         with self.reading() as session:
             return TrustRegistry.load(session)
+
+    # --- federation ----------------------------------------------------------------------
+
+    def authenticate_partner(self, message: Message) -> Caller:
+        """The partner node that signed ``message`` (nonce recorded); Unauthenticated if none."""
+        with self.transaction() as session:
+            partners = {partner.agency for partner in list_partners(session)}
+            return authenticate(message, session, TrustRegistry.load(session), partners)
+
+    def feed(self, requester: str, origin: str, after: int, limit: int) -> dict[str, Any]:
+        """A page of ``origin``'s log for ``requester``'s node."""
+        with self.reading() as session:
+            return feed_page(session, requester, origin, after, limit)
 
     # --- keys ----------------------------------------------------------------------------
 

@@ -123,3 +123,22 @@ class ErrorSchema(Schema):
     """Every error: ``{"error": {"code", "message", "fields"}}``."""
 
     error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class FeedQuerySchema(Schema):
+    """GET /api/v1/feed query."""
+
+    origin = Agency(required=True)
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+
+
+class FeedPageSchema(Schema):
+    """One page of a log for a partner node."""
+
+    origin = fields.String(required=True)
+    entries = fields.List(fields.Dict(), required=True, metadata={
+        "description": "In seq order: {record, jws} or a placeholder {origin, seq, hash}"})
+    checkpoint = fields.Nested(SignedCheckpointSchema, allow_none=True, required=True)
+    next = fields.Integer(allow_none=True, required=True,
+                          metadata={"description": "Pass as `after` for the next page"})

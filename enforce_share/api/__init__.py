@@ -9,9 +9,9 @@ from .errors import NodeApi
 
 def init_api(app: Flask) -> NodeApi:
     """Bind the API and its blueprints to ``app``."""
-    from . import node, records
+    from . import feed, node, records
 
     api = NodeApi(app)
-    for blueprint in (records.blp, node.blp, node.well_known):
+    for blueprint in (records.blp, node.blp, node.well_known, feed.blp):
         api.register_blueprint(blueprint)
     return api

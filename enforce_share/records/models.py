@@ -67,3 +67,16 @@ class Checkpoint(Base):
     def statement(self) -> dict[str, Any]:
         """The signed checkpoint body."""
         return {"origin": self.origin, "seq": self.seq, "head": self.head, "issued": self.issued}
+
+
+class Placeholder(Base):
+    """A log entry held without its content (not released to this node): the chain goes on."""
+
+    __tablename__ = "placeholders"
+    __table_args__ = (UniqueConstraint("origin", "seq", name="uq_placeholders_origin_seq"),)
+
+    position: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    origin: Mapped[str] = mapped_column(String(3))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    head: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""Federation: authenticated feeds between partner nodes, and the puller that follows them."""

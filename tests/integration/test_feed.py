@@ -1,0 +1,130 @@
+"""GET /api/v1/feed: only signed partner requests; content only where the marking releases it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from http_message_signatures import HTTPMessageSigner, algorithms
+
+from enforce_share.partners import add_partner
+from enforce_share.signing.node_keys import current_signer
+from enforce_share.sync import httpsig
+
+MARKINGS = {
+    "all": {"tlp": "green", "releasable_to": ["GBR", "USA", "CAN", "AUS", "NZL"]},
+    "usa": {"tlp": "amber+strict", "releasable_to": ["GBR", "USA"]},
+    "nzl": {"tlp": "amber", "releasable_to": ["GBR", "NZL"]},
+    "red": {"tlp": "red", "releasable_to": ["GBR", "USA"]},
+}
+
+
+@pytest.fixture
+def usa_signer(node, partner):
+    """USA's current key, with USA registered as a partner of the GBR node."""
+    with node.transaction() as session:
+        add_partner(session, "GBR", "USA", partner.jwks(), "http://127.0.0.1:1")
+    with partner.reading() as session:
+        return current_signer(session, "USA", partner.config.keys_dir)
+
+
+def signed_headers(path: str, signer, created: datetime | None = None, nonce: str | None = None):
+    prepared = requests.Request("GET", f"http://localhost{path}").prepare()
+    if created is None and nonce is None:
+        httpsig.sign_request(prepared, signer.kid, signer.key.private_key)
+    else:
+        HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
+                          key_resolver=httpsig._Resolver(private=signer.key.private_key)).sign(
+            prepared, key_id=signer.kid, created=created or datetime.now(UTC),
+            nonce=nonce, label=httpsig.LABEL, tag=httpsig.TAG,
+            covered_component_ids=httpsig.COVERED)
+    return {k: v for k, v in prepared.headers.items() if k.startswith("Signature")}
+
+
+def get_feed(client, signer, path="/api/v1/feed?origin=GBR&after=0&limit=100", **kwargs):
+    return client.get(path, headers=signed_headers(path, signer, **kwargs))
+
+
+@pytest.fixture
+def written(node, drafts):
+    """One record per marking, after the key announcement (seq 1): seqs 2..5."""
+    rows = node.add_records([drafts("actor", marking) for marking in MARKINGS.values()])
+    return dict(zip(MARKINGS, rows, strict=True))
+
+
+def test_partner_gets_released_records_and_placeholders_for_the_rest(client, usa_signer,
+                                                                     written) -> None:
+    page = get_feed(client, usa_signer)
+    assert page.status_code == 200, page.json
+    entries = page.json["entries"]
+    assert [e.get("seq") or e["record"]["seq"] for e in entries] == [1, 2, 3, 4, 5]
+    full = {e["record"]["id"] for e in entries if "record" in e}
+    assert full == {written["all"].id, written["usa"].id, entries[0]["record"]["id"]}
+    holes = [e for e in entries if "record" not in e]
+    assert {e["seq"] for e in holes} == {written["nzl"].seq, written["red"].seq}
+    assert all(set(e) == {"origin", "seq", "hash"} for e in holes)
+    assert page.json["checkpoint"]["checkpoint"]["seq"] == 5
+    assert page.json["next"] is None
+
+
+def test_pages_continue_after_the_cursor(client, usa_signer, written) -> None:
+    first = get_feed(client, usa_signer, "/api/v1/feed?origin=GBR&after=0&limit=2").json
+    assert first["next"] == 2
+    rest = get_feed(client, usa_signer, "/api/v1/feed?origin=GBR&after=2&limit=10").json
+    assert [e.get("seq") or e["record"]["seq"] for e in rest["entries"]] == [3, 4, 5]
+
+
+def test_unsigned_request_is_401(client, usa_signer, written) -> None:
+    response = client.get("/api/v1/feed?origin=GBR")
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_replayed_request_is_401(client, usa_signer, written) -> None:
+    path = "/api/v1/feed?origin=GBR&after=0&limit=100"
+    headers = signed_headers(path, usa_signer)
+    assert client.get(path, headers=headers).status_code == 200
+    replay = client.get(path, headers=headers)
+    assert replay.status_code == 401
+    assert "replay" in replay.json["error"]["message"]
+
+
+def test_stale_request_is_401(client, usa_signer, written) -> None:
+    old = datetime.now(UTC) - timedelta(seconds=400)
+    assert get_feed(client, usa_signer, created=old, nonce="n-stale-1").status_code == 401
+
+
+def test_request_from_the_future_is_401(client, usa_signer, written) -> None:
+    soon = datetime.now(UTC) + timedelta(seconds=400)
+    assert get_feed(client, usa_signer, created=soon, nonce="n-future-1").status_code == 401
+
+
+def test_changed_query_breaks_the_signature(client, usa_signer, written) -> None:
+    headers = signed_headers("/api/v1/feed?origin=GBR&after=3", usa_signer)
+    assert client.get("/api/v1/feed?origin=GBR&after=0", headers=headers).status_code == 401
+
+
+def test_key_of_a_non_partner_is_401(client, tmp_path, written) -> None:
+    from tests.conftest import make_node
+
+    stranger = make_node(tmp_path / "can", "CAN")
+    try:
+        with stranger.reading() as session:
+            signer = current_signer(session, "CAN", stranger.config.keys_dir)
+        assert get_feed(client, signer).status_code == 401
+    finally:
+        stranger.close()
+
+
+def test_withdrawn_record_is_served_as_a_placeholder(client, node, drafts, usa_signer,
+                                                     written) -> None:
+    target = written["all"]
+    node.add_records([drafts.__class__()("actor")])  # an unrelated record, seq 6
+    from enforce_share.records.drafts import Draft
+
+    node.add_records([Draft("withdrawal", MARKINGS["all"],
+                            {"target": target.id, "reason": "error"})])
+    entries = get_feed(client, usa_signer).json["entries"]
+    assert "record" not in entries[target.seq - 1]
+    assert entries[target.seq - 1]["hash"] == target.record_hash
