@@ -20,6 +20,7 @@ from .records.queries import get_record, history, signed
 from .records.verify import first_problem, verify_signed_record
 from .schemas.api import DraftSchema
 from .schemas.fields import AGENCIES
+from .sync.puller import Outcome
 
 LOAD_BATCH = 500
 
@@ -258,6 +259,24 @@ def partners_list(ctx: click.Context) -> None:
         for partner in list_partners(session):
             kids = [key["kid"] for key in export_jwks(session, partner.agency)["keys"]]
             click.echo(f"{partner.agency}\t{partner.url or '-'}\t{', '.join(kids)}")
+
+
+@main.command()
+@click.option("--peer", type=click.Choice(AGENCIES, case_sensitive=False),
+              help="Pull from this partner only.")
+@click.pass_context
+def sync(ctx: click.Context, peer: str | None) -> None:
+    """Run one sync round by hand: every other origin's log from every partner."""
+
+    def report(outcome: Outcome) -> None:
+        line = (f"{outcome.origin} from {outcome.peer}: +{outcome.stored} records, "
+                f"+{outcome.placeholders} placeholders, {outcome.upgraded} upgraded; "
+                f"held seq {outcome.held}")
+        click.echo(line + (f"  [{outcome.error}]" if outcome.error else ""))
+
+    outcomes = _node(ctx).sync(peer.upper() if peer else None, report)
+    if not outcomes:
+        click.echo("no partner with a URL: add one with `enforce-share partners add --url`")
 
 
 @main.command()

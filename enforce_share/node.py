@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from .adapters.peer_http import HttpPeer
 from .clock import timestamp
 from .config import Config, write_config
 from .db import make_engine, make_sessionmaker, transaction, upgrade
@@ -31,6 +32,8 @@ from .signing.node_keys import (
 from .signing.trust import TrustRegistry, export_jwks
 from .sync.feed import feed_page
 from .sync.httpsig import Caller, Message, authenticate
+from .sync.puller import Outcome, sync_round
+from .sync.status import sync_status
 
 #: The marking of this node's key announcements: public, so any partner may learn them.
 PUBLIC_MARKING = {"tlp": "clear", "releasable_to": list(AGENCIES)}
@@ -135,6 +138,28 @@ class Node:
         """A page of ``origin``'s log for ``requester``'s node."""
         with self.reading() as session:
             return feed_page(session, requester, origin, after, limit)
+
+    def peers(self, only: str | None = None) -> list[HttpPeer]:
+        """The partners with a URL, as feeds asked with this node's current key."""
+        with self.reading() as session:
+            signer = current_signer(session, self.agency, self.config.keys_dir)
+            partners = [p for p in list_partners(session) if p.url and only in (None, p.agency)]
+        return [HttpPeer(p.agency, p.url, signer.kid, signer.key.private_key) for p in partners]
+
+    def sync(self, only: str | None = None,
+             report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+        """One round: pull every other origin's log from every peer (or one)."""
+        peers = self.peers(only)
+        try:
+            return sync_round(self, peers, report)
+        finally:
+            for peer in peers:
+                peer.close()
+
+    def sync_status(self) -> dict[str, Any]:
+        """Per peer and origin: last success, lag, errors; quarantine and equivocations."""
+        with self.reading() as session:
+            return sync_status(session)
 
     # --- keys ----------------------------------------------------------------------------
 

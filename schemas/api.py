@@ -142,3 +142,29 @@ class FeedPageSchema(Schema):
     checkpoint = fields.Nested(SignedCheckpointSchema, allow_none=True, required=True)
     next = fields.Integer(allow_none=True, required=True,
                           metadata={"description": "Pass as `after` for the next page"})
+
+
+class OriginStatusSchema(Schema):
+    origin = fields.String(required=True)
+    held_seq = fields.Integer(required=True)
+    peer_seq = fields.Integer(required=True)
+    lag = fields.Integer(required=True, metadata={"description": "Records the peer has that "
+                                                                 "this node does not"})
+    last_success = fields.String(allow_none=True, required=True)
+    last_error = fields.String(allow_none=True, required=True)
+    failures = fields.Integer(required=True)
+    blocked_seq = fields.Integer(allow_none=True, required=True)
+
+
+class PeerStatusSchema(Schema):
+    peer = fields.String(required=True)
+    quarantined = fields.Integer(required=True)
+    origins = fields.List(fields.Nested(OriginStatusSchema), required=True)
+
+
+class SyncStatusSchema(Schema):
+    """GET /api/v1/sync/status."""
+
+    held = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    peers = fields.List(fields.Nested(PeerStatusSchema), required=True)
+    equivocations = fields.Integer(required=True)

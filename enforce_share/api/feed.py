@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 from flask_smorest import Blueprint
 
-from ..schemas.api import FeedPageSchema, FeedQuerySchema
+from ..schemas.api import FeedPageSchema, FeedQuerySchema, SyncStatusSchema
 from ..sync.httpsig import Message
 from .records import node
 
@@ -29,3 +29,10 @@ def feed(query: dict[str, Any]) -> dict[str, Any]:
     """Entries of one origin's log after a seq: records the caller may see, else placeholders."""
     caller = node().authenticate_partner(signed_message())
     return node().feed(caller.agency, **query)
+
+
+@blp.route("/sync/status")
+@blp.response(200, SyncStatusSchema)
+def status() -> dict[str, Any]:
+    """Per peer and origin: last success, lag in records, errors, quarantined count."""
+    return node().sync_status()

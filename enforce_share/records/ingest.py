@@ -1,71 +1,157 @@
-"""Storing partners' signed records: verify each, extend the origin's chain, store in one go."""
+"""Storing other origins' logs: verify each entry, extend the chain, store in one go.
+
+An entry is a signed record ``{"record", "jws"}`` or a placeholder ``{"origin", "seq",
+"hash"}`` for a record not released to this node: the chain goes on through it. A placeholder
+is upgraded when the full record arrives later (from any node) with the same hash.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import VerificationError
+from ..schemas.fields import AGENCIES
 from ..signing import jws
 from ..signing.trust import TrustRegistry
 from .drafts import KEY_TYPES
 from .effects import apply_effects
 from .log import ensure_log, row_values
-from .models import LogHead, Record
+from .models import LogHead, Placeholder, Record
 from .verify import checked_shape
+
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+class BadEntry(VerificationError):
+    """An entry that failed; ``index`` is its position in the batch, ``seq`` its claimed seq."""
+
+    def __init__(self, cause: VerificationError, index: int, seq: Any) -> None:
+        super().__init__(cause.reason, cause.message.split(": ", 1)[-1])
+        self.index, self.seq = index, seq
 
 
 @dataclass
 class IngestResult:
-    """What one ingest call stored, and what it already held."""
+    """What one ingest call stored, upgraded, and already held."""
 
     stored: int = 0
+    placeholders: int = 0
+    upgraded: int = 0
     already_held: int = 0
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
-def ingest(
-    session: Session, registry: TrustRegistry, documents: Iterable[Any], own_agency: str
-) -> IngestResult:
-    """Verify and store signed records of other origins, each log in seq order, no gaps.
+def is_placeholder(entry: Any) -> bool:
+    """Whether a feed entry is a placeholder rather than a signed record."""
+    return isinstance(entry, dict) and set(entry) == {"origin", "seq", "hash"}
 
-    Raises VerificationError on the first record that fails (the caller's transaction then
-    stores nothing of the batch). A record already held with the same hash is skipped, so
-    ingesting the same batch twice changes nothing.
+
+def ingest(
+    session: Session, registry: TrustRegistry, entries: Iterable[Any], own_agency: str,
+    *, up_to: dict[str, int] | None = None,
+) -> IngestResult:
+    """Verify and store entries of other origins, each log in seq order, with no gaps.
+
+    Raises BadEntry on the first entry that fails (the caller's transaction then stores
+    nothing of the batch). Entries already held with the same hash are skipped, so ingesting
+    a batch twice changes nothing. ``up_to`` caps each origin's seq (its checkpoint).
     """
     result = IngestResult()
     rows: list[dict[str, Any]] = []
-    for document in documents:
-        record = checked_shape(document)
-        payload = registry.verify_record(record, document["jws"])
-        origin = record["origin"]
-        if origin == own_agency:
-            raise VerificationError("own_origin", f"only this node writes {origin}'s log")
-        if origin not in result.heads:
-            head_row = ensure_log(session, origin)
-            result.heads[origin] = (head_row.seq, head_row.head)
-        held_seq, head = result.heads[origin]
-        hash_hex = jws.record_hash(payload)
-        if record["seq"] <= held_seq:
-            _check_same(session, origin, record["seq"], hash_hex)
-            result.already_held += 1
-            continue
-        if record["seq"] != held_seq + 1:
-            raise VerificationError("seq_gap", f"{origin} seq {record['seq']} after {held_seq}")
-        head = jws.next_head(head, hash_hex)
-        kid = jws.header(document["jws"])["kid"]
-        rows.append(row_values(record, payload, document["jws"], kid, hash_hex, head))
-        result.heads[origin] = (record["seq"], head)
-        if record["type"] in KEY_TYPES:  # later records may be signed with the new key
-            _store(session, rows, result)
-            rows = []
-            registry = TrustRegistry.load(session)
+    for index, entry in enumerate(entries):
+        try:
+            origin, seq = _position(entry, own_agency)
+            if up_to is not None and seq > up_to.get(origin, 0):
+                continue
+            if origin not in result.heads:
+                head_row = ensure_log(session, origin)
+                result.heads[origin] = (head_row.seq, head_row.head)
+            held_seq, head = result.heads[origin]
+            if seq <= held_seq:
+                _held_again(session, registry, entry, origin, seq, result)
+                continue
+            if seq != held_seq + 1:
+                raise VerificationError("seq_gap", f"{origin} seq {seq} after {held_seq}")
+            if is_placeholder(entry):
+                head = jws.next_head(head, entry["hash"])
+                session.add(Placeholder(origin=origin, seq=seq, record_hash=entry["hash"],
+                                        head=head))
+                result.placeholders += 1
+            else:
+                row = _verified_row(registry, entry, head)
+                head = row["head"]
+                rows.append(row)
+                if row["type"] in KEY_TYPES:  # later records may be signed with the new key
+                    _store(session, rows, result)
+                    rows = []
+                    registry = TrustRegistry.load(session)
+            result.heads[origin] = (seq, head)
+        except BadEntry:
+            raise
+        except VerificationError as exc:
+            raise BadEntry(exc, index, entry.get("seq") if isinstance(entry, dict) else None
+                           ) from exc
     _store(session, rows, result)
     return result
+
+
+def _position(entry: Any, own_agency: str) -> tuple[str, int]:
+    """Origin and seq of an entry, its shape checked."""
+    if is_placeholder(entry):
+        origin, seq, hash_hex = entry["origin"], entry["seq"], entry["hash"]
+        if origin not in AGENCIES or type(seq) is not int or seq < 1 or not isinstance(
+                hash_hex, str) or not _HASH.match(hash_hex):
+            raise VerificationError("malformed_entry", "placeholder needs origin, seq, hash")
+    else:
+        record = checked_shape(entry)
+        origin, seq = record["origin"], record["seq"]
+    if origin == own_agency:
+        raise VerificationError("own_origin", f"only this node writes {origin}'s log")
+    return origin, seq
+
+
+def _verified_row(registry: TrustRegistry, entry: dict[str, Any], previous: str
+                  ) -> dict[str, Any]:
+    record = entry["record"]
+    payload = registry.verify_record(record, entry["jws"])
+    hash_hex = jws.record_hash(payload)
+    kid = jws.header(entry["jws"])["kid"]
+    return row_values(record, payload, entry["jws"], kid, hash_hex,
+                      jws.next_head(previous, hash_hex))
+
+
+def _held_again(session: Session, registry: TrustRegistry, entry: Any, origin: str, seq: int,
+                result: IngestResult) -> None:
+    """An entry at a seq already held: the same hash (skip), or a placeholder to upgrade."""
+    held_hash = session.scalar(select(Record.record_hash).where(
+        Record.origin == origin, Record.seq == seq))
+    hole = None
+    if held_hash is None:
+        hole = session.scalar(select(Placeholder).where(
+            Placeholder.origin == origin, Placeholder.seq == seq))
+        held_hash = hole.record_hash if hole else None
+    if is_placeholder(entry):
+        offered = entry["hash"]
+    else:
+        offered = jws.record_hash(registry.verify_record(entry["record"], entry["jws"]))
+    if held_hash is not None and offered != held_hash:
+        raise VerificationError("conflicting_record",
+                                f"{origin} seq {seq} differs from the entry held")
+    if hole is not None and not is_placeholder(entry):
+        row = _verified_row(registry, entry, jws.ZERO_HEAD)
+        row["head"] = hole.head
+        session.execute(delete(Placeholder).where(Placeholder.position == hole.position))
+        session.execute(insert(Record), [row])
+        apply_effects(session, [row], strict=False)
+        result.upgraded += 1
+    else:
+        result.already_held += 1
 
 
 def _store(session: Session, rows: list[dict[str, Any]], result: IngestResult) -> None:
@@ -74,15 +160,7 @@ def _store(session: Session, rows: list[dict[str, Any]], result: IngestResult) -
         session.execute(insert(Record), rows)
         apply_effects(session, rows, strict=False)
         result.stored += len(rows)
+    session.flush()
     for origin, (seq, head) in result.heads.items():
         session.execute(update(LogHead).where(LogHead.origin == origin)
                         .values(seq=seq, head=head))
-
-
-def _check_same(session: Session, origin: str, seq: int, hash_hex: str) -> None:
-    held = session.scalar(
-        select(Record.record_hash).where(Record.origin == origin, Record.seq == seq)
-    )
-    if held is not None and held != hash_hex:
-        raise VerificationError("conflicting_record",
-                                f"{origin} seq {seq} differs from the record held")

@@ -1,0 +1,57 @@
+"""A partner node over HTTP: signed GET requests to its feed (RFC 9421), JSON answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from enforce_share.errors import Error
+from enforce_share.sync.httpsig import sign_request
+
+
+class PeerUnavailable(Error):
+    """The peer did not answer, or answered with an error."""
+
+    code = "peer_unavailable"
+    status = 502
+
+
+@dataclass
+class HttpPeer:
+    """The feed of the partner node of ``agency`` at ``url``, asked with this node's key."""
+
+    agency: str
+    url: str
+    kid: str
+    private_key: Any
+    timeout: float = 30.0
+    session: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    def feed(self, origin: str, after: int, limit: int) -> dict[str, Any]:
+        """One page of ``origin``'s log after ``after``, as the peer holds it."""
+        prepared = requests.Request(
+            "GET", f"{self.url.rstrip('/')}/api/v1/feed",
+            params={"origin": origin, "after": after, "limit": limit},
+        ).prepare()
+        sign_request(prepared, self.kid, self.private_key)
+        try:
+            response = self.session.send(prepared, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise PeerUnavailable(f"{self.agency} at {self.url}: {exc.__class__.__name__}"
+                                  ) from exc
+        if response.status_code != 200:
+            raise PeerUnavailable(f"{self.agency} answered {response.status_code}: "
+                                  f"{response.text[:200]}")
+        try:
+            page = response.json()
+        except ValueError as exc:
+            raise PeerUnavailable(f"{self.agency} answered with something not JSON") from exc
+        if not isinstance(page, dict) or not isinstance(page.get("entries"), list):
+            raise PeerUnavailable(f"{self.agency} answered with something not a feed page")
+        return page
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.session.close()

@@ -1,0 +1,162 @@
+"""Pulling partners' feeds: verify every page against the origin's checkpoint, then store it.
+
+Each page is stored in one transaction, so a crash mid-pull loses nothing and repeats nothing.
+A page that fails is stored nowhere: its bad entry goes to quarantine, the peer is not asked
+for that origin again until another node supplied the seq, and the round goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..errors import Error, VerificationError
+from ..records.ingest import BadEntry, ingest
+from ..records.models import LogHead
+from ..schemas.fields import AGENCIES
+from ..signing.trust import TrustRegistry
+from .checkpoints import (
+    as_text,
+    check_against_chain,
+    conflicting_checkpoint,
+    keep,
+    verified_checkpoint,
+)
+from .models import Equivocation, Quarantined, SyncState
+
+log = logging.getLogger(__name__)
+PAGE = 500
+
+
+class Peer(Protocol):
+    """A partner node's feed (adapters.peer_http.HttpPeer over HTTP)."""
+
+    agency: str
+
+    def feed(self, origin: str, after: int, limit: int) -> dict[str, Any]:
+        """One page of ``origin``'s log after ``after``."""
+        ...
+
+
+@dataclass
+class Outcome:
+    """What pulling one origin from one peer did."""
+
+    peer: str
+    origin: str
+    stored: int = 0
+    placeholders: int = 0
+    upgraded: int = 0
+    held: int = 0
+    error: str | None = None
+
+
+def sync_round(node: Any, peers: Sequence[Peer],
+               report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Pull every other origin's log from every peer, the origin itself first."""
+    outcomes = []
+    for origin in AGENCIES:
+        if origin == node.agency:
+            continue
+        for peer in sorted(peers, key=lambda p: p.agency != origin):
+            outcome = pull_origin(node, peer, origin)
+            outcomes.append(outcome)
+            if report:
+                report(outcome)
+    return outcomes
+
+
+def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE) -> Outcome:
+    """Follow ``origin``'s log at ``peer`` until it has nothing new (or fails)."""
+    outcome = Outcome(peer.agency, origin)
+    while True:
+        with node.reading() as session:
+            head = session.get(LogHead, origin)
+            held = head.seq if head else 0
+            state = session.get(SyncState, (peer.agency, origin))
+            if state is not None and state.blocked_seq is not None and held < state.blocked_seq:
+                outcome.held, outcome.error = held, f"blocked at seq {state.blocked_seq}"
+                return outcome
+        try:
+            page = peer.feed(origin, held, limit)
+        except Error as exc:
+            _failed(node, peer.agency, origin, exc.message)
+            outcome.held, outcome.error = held, exc.message
+            return outcome
+        try:
+            with node.transaction() as session:
+                progress = _apply_page(session, node.agency, peer.agency, origin, page)
+        except VerificationError as exc:
+            _reject(node, peer.agency, origin, held, page, exc)
+            outcome.held, outcome.error = held, f"{exc.reason}: {exc.message}"
+            return outcome
+        outcome.stored += progress.stored
+        outcome.placeholders += progress.placeholders
+        outcome.upgraded += progress.upgraded
+        outcome.held = progress.heads.get(origin, (held, ""))[0]
+        if page.get("next") is None or outcome.held == held:
+            return outcome
+
+
+def _apply_page(session: Session, own: str, peer: str, origin: str, page: dict[str, Any]):
+    registry = TrustRegistry.load(session)
+    if page.get("checkpoint") is None:
+        return ingest(session, registry, [], own)
+    checkpoint = verified_checkpoint(registry, page["checkpoint"], origin)
+    fork = conflicting_checkpoint(session, checkpoint)
+    if fork is not None:
+        raise Equivocated(fork, checkpoint)
+    result = ingest(session, registry, page["entries"], own, up_to={origin: checkpoint.seq})
+    check_against_chain(session, checkpoint)
+    keep(session, checkpoint)
+    state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer, origin=origin)
+    state.last_attempt = state.last_success = utcnow()
+    state.last_error, state.failures, state.blocked_seq = None, 0, None
+    state.peer_seq = checkpoint.seq
+    session.add(state)
+    return result
+
+
+class Equivocated(VerificationError):
+    """The origin signed two checkpoints for one seq with different heads."""
+
+    def __init__(self, held: Any, offered: Any) -> None:
+        super().__init__("equivocation", f"{held.origin} signed two heads for seq {held.seq}")
+        self.held, self.offered = held, offered
+
+
+def _failed(node: Any, peer: str, origin: str, message: str) -> None:
+    with node.transaction() as session:
+        state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer, origin=origin)
+        state.last_attempt, state.last_error = utcnow(), message
+        state.failures = (state.failures or 0) + 1
+        session.add(state)
+
+
+def _reject(node: Any, peer: str, origin: str, held: int, page: dict[str, Any],
+            exc: VerificationError) -> None:
+    """Keep the evidence, block the peer at the bad seq, record the error."""
+    if isinstance(exc, BadEntry):
+        seq = exc.seq if isinstance(exc.seq, int) else held + 1
+        raw = json.dumps(page["entries"][exc.index], sort_keys=True, ensure_ascii=False)
+    else:
+        seq, raw = held + 1, json.dumps(page.get("checkpoint"), sort_keys=True)
+    log.warning("quarantined %s seq %s from %s: %s", origin, seq, peer, exc.message)
+    with node.transaction() as session:
+        session.add(Quarantined(peer=peer, origin=origin, seq=seq, reason=exc.reason,
+                                detail=exc.message, raw=raw))
+        if isinstance(exc, Equivocated):
+            log.error("ALERT equivocation: %s", exc.message)
+            session.add(Equivocation(origin=origin, seq=exc.held.seq, held=as_text(exc.held),
+                                     conflicting=as_text(exc.offered), peer=peer))
+        state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer, origin=origin)
+        state.last_attempt, state.last_error = utcnow(), f"{exc.reason}: {exc.message}"
+        state.failures = (state.failures or 0) + 1
+        state.blocked_seq = seq
+        session.add(state)
