@@ -60,15 +60,19 @@ def ingest(
 
     Raises BadEntry on the first entry that fails (the caller's transaction then stores
     nothing of the batch). Entries already held with the same hash are skipped, so ingesting
-    a batch twice changes nothing. ``up_to`` caps each origin's seq (its checkpoint).
+    a batch twice changes nothing. With ``up_to`` (origin -> checkpoint seq, as a pull has),
+    an entry of another origin or past its origin's checkpoint fails.
     """
     result = IngestResult()
     rows: list[dict[str, Any]] = []
     for index, entry in enumerate(entries):
         try:
             origin, seq = _position(entry, own_agency)
-            if up_to is not None and seq > up_to.get(origin, 0):
-                continue
+            if up_to is not None and origin not in up_to:
+                raise VerificationError("wrong_origin", f"a {origin} entry in another log")
+            if up_to is not None and seq > up_to[origin]:
+                raise VerificationError("beyond_checkpoint", f"{origin} seq {seq} is past the "
+                                        f"checkpoint at {up_to[origin]}: stale checkpoint?")
             if origin not in result.heads:
                 head_row = ensure_log(session, origin)
                 result.heads[origin] = (head_row.seq, head_row.head)
@@ -95,10 +99,17 @@ def ingest(
         except BadEntry:
             raise
         except VerificationError as exc:
-            raise BadEntry(exc, index, entry.get("seq") if isinstance(entry, dict) else None
-                           ) from exc
+            raise BadEntry(exc, index, _claimed_seq(entry)) from exc
     _store(session, rows, result)
     return result
+
+
+def _claimed_seq(entry: Any) -> Any:
+    """The seq an entry claims, whatever else is wrong with it (None if it claims none)."""
+    if not isinstance(entry, dict):
+        return None
+    record = entry.get("record")
+    return record.get("seq") if isinstance(record, dict) else entry.get("seq")
 
 
 def _position(entry: Any, own_agency: str) -> tuple[str, int]:

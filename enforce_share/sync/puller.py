@@ -128,7 +128,7 @@ class Equivocated(VerificationError):
 
     def __init__(self, held: Any, offered: Any) -> None:
         super().__init__("equivocation", f"{held.origin} signed two heads for seq {held.seq}")
-        self.held, self.offered = held, offered
+        self.seq, self.held, self.offered = held.seq, as_text(held), as_text(offered)
 
 
 def _failed(node: Any, peer: str, origin: str, message: str) -> None:
@@ -142,21 +142,23 @@ def _failed(node: Any, peer: str, origin: str, message: str) -> None:
 def _reject(node: Any, peer: str, origin: str, held: int, page: dict[str, Any],
             exc: VerificationError) -> None:
     """Keep the evidence, block the peer at the bad seq, record the error."""
-    if isinstance(exc, BadEntry):
-        seq = exc.seq if isinstance(exc.seq, int) else held + 1
+    if isinstance(exc, BadEntry):  # entries start at held + 1: the peer failed at this seq
+        blocked = held + 1 + exc.index
+        seq = exc.seq if isinstance(exc.seq, int) else blocked
         raw = json.dumps(page["entries"][exc.index], sort_keys=True, ensure_ascii=False)
     else:
-        seq, raw = held + 1, json.dumps(page.get("checkpoint"), sort_keys=True)
+        seq = blocked = held + 1
+        raw = json.dumps(page.get("checkpoint"), sort_keys=True)
     log.warning("quarantined %s seq %s from %s: %s", origin, seq, peer, exc.message)
     with node.transaction() as session:
         session.add(Quarantined(peer=peer, origin=origin, seq=seq, reason=exc.reason,
                                 detail=exc.message, raw=raw))
         if isinstance(exc, Equivocated):
             log.error("ALERT equivocation: %s", exc.message)
-            session.add(Equivocation(origin=origin, seq=exc.held.seq, held=as_text(exc.held),
-                                     conflicting=as_text(exc.offered), peer=peer))
+            session.add(Equivocation(origin=origin, seq=exc.seq, held=exc.held,
+                                     conflicting=exc.offered, peer=peer))
         state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer, origin=origin)
         state.last_attempt, state.last_error = utcnow(), f"{exc.reason}: {exc.message}"
         state.failures = (state.failures or 0) + 1
-        state.blocked_seq = seq
+        state.blocked_seq = blocked
         session.add(state)
