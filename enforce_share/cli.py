@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from .clock import timestamp
 from .config import load_config
 from .db import upgrade
 from .errors import Error, InvalidInput, VerificationError
@@ -37,6 +40,10 @@ class NodeGroup(click.Group):
         except Error as exc:
             detail = f" ({first_problem(exc.fields)})" if exc.fields else ""
             click.echo(f"error: {exc.message}{detail}", err=True)
+            sys.exit(1)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            click.echo(f"error: database: {reason} (is DATABASE_URL set as at init?)", err=True)
             sys.exit(1)
 
 
@@ -220,10 +227,12 @@ def keys_rotate(ctx: click.Context) -> None:
 @keys.command("revoke")
 @click.argument("kid")
 @click.option("--reason", required=True, help="Why (shared with partners).")
+@click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+              help="Compromised since (UTC); default now. Moves an earlier revocation back.")
 @click.pass_context
-def keys_revoke(ctx: click.Context, kid: str, reason: str) -> None:
-    """Revoke one of this node's keys: records it signs from now on fail verification."""
-    _node(ctx).revoke_key(kid, reason)
+def keys_revoke(ctx: click.Context, kid: str, reason: str, at: datetime | None) -> None:
+    """Revoke one of this node's keys: records it signed from then on fail verification."""
+    _node(ctx).revoke_key(kid, reason, timestamp(at.replace(tzinfo=UTC)) if at else None)
     click.echo(f"revoked {kid}")
 
 

@@ -9,7 +9,10 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from .errors import ConfigError
+from .schemas.fields import AGENCIES
 
 CONFIG_FILE = "node.toml"
 DEFAULT_DATA_DIR = "instance"
@@ -19,7 +22,6 @@ ENVIRONMENT = {
     "DATABASE_URL": "database_url",
     "ENFORCE_SHARE_AGENCY": "agency",
     "ENFORCE_SHARE_MAX_BODY_BYTES": "max_body_bytes",
-    "ENFORCE_SHARE_ENV": "environment",
 }
 
 
@@ -31,8 +33,6 @@ class Config:
     agency: str | None = None
     database_url: str | None = None
     max_body_bytes: int = 1024 * 1024
-    page_limit_max: int = 500
-    environment: str = "development"
 
     @property
     def keys_dir(self) -> Path:
@@ -75,6 +75,8 @@ def load_config(data_dir: str | Path | None = None, **overrides: Any) -> Config:
         values["max_body_bytes"] = int(values.get("max_body_bytes", Config.max_body_bytes))
     except ValueError as exc:
         raise ConfigError("max_body_bytes must be a whole number of bytes") from exc
+    if values.get("agency") is not None and values["agency"] not in AGENCIES:
+        raise ConfigError(f"agency {values['agency']!r} is not one of {', '.join(AGENCIES)}")
     return replace(Config(), **values)
 
 
@@ -82,8 +84,10 @@ def write_config(config: Config) -> Path:
     """Write the node's file; only settings that differ from the defaults (never secrets)."""
     lines = ["# enforce-share node configuration (environment variables override it)", "[node]"]
     lines.append(f"agency = {json.dumps(config.agency)}")
-    if config.database_url and "@" not in config.database_url:
+    if config.database_url and make_url(config.database_url).password is None:
         lines.append(f"database_url = {json.dumps(config.database_url)}")
+    elif config.database_url:  # never write a password: it stays in the environment
+        lines.append("# database_url: set DATABASE_URL (it holds a password)")
     path = config.data_dir / CONFIG_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -52,6 +52,13 @@ class Conflict(Error):
     status = 409
 
 
+class UnsupportedMediaType(Error):
+    """The request body is not declared as JSON."""
+
+    code = "unsupported_media_type"
+    status = 415
+
+
 class VerificationError(Error):
     """A signature, key or hash chain failed verification. ``reason`` is machine-readable."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,8 +12,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .adapters.peer_http import HttpPeer
-from .clock import timestamp
-from .config import Config, write_config
+from .clock import parse_timestamp, timestamp
+from .config import CONFIG_FILE, Config, write_config
 from .db import make_engine, make_sessionmaker, transaction, upgrade
 from .errors import InvalidInput, KeyManagementError
 from .partners import list_partners
@@ -91,14 +92,18 @@ class Node:
         if config.agency not in AGENCIES:
             raise InvalidInput(f"Unknown agency {config.agency!r}: use one of "
                                f"{', '.join(AGENCIES)}", {"agency": [f"One of {AGENCIES}."]})
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        if (config.data_dir / CONFIG_FILE).exists() or private_kids(config.keys_dir):
+            raise KeyManagementError(f"{config.data_dir} already holds a node: use another "
+                                     "--data-dir")
+        config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if config.database_url is None:  # the embedded database holds RED records: owner only
+            os.close(os.open(config.data_dir / "node.db", os.O_CREAT | os.O_WRONLY, 0o600))
         node = cls(config)
         upgrade(node.engine)
         with node.transaction() as session:
-            if session.scalar(select(TrustedKey).where(TrustedKey.agency == config.agency)
-                              .where(TrustedKey.kid.in_(private_kids(config.keys_dir)))):
-                raise KeyManagementError(f"{config.data_dir} already holds a node for "
-                                         f"{config.agency}")
+            if session.scalar(select(LogHead.origin).limit(1)) is not None:
+                raise KeyManagementError("the database already holds a node's logs: use an "
+                                         "empty database")
             ensure_log(session, config.agency)
             kid, body = new_key_draft_body(config.keys_dir)
             register_own_key(session, config.agency, body, source="init")
@@ -185,18 +190,30 @@ class Node:
             self._revoke(session, new, old.kid, "rotated")
         return old.kid, kid
 
-    def revoke_key(self, kid: str, reason: str) -> None:
-        """Revoke one of this node's keys (not the current signing key: rotate first)."""
+    def revoke_key(self, kid: str, reason: str, at: str | None = None) -> None:
+        """Revoke one of this node's keys from ``at`` (default now) on.
+
+        Not the current signing key (rotate first). A key already revoked (every rotation
+        revokes the old key) can only have its revocation moved earlier, for a compromise
+        found later: records it signed from ``at`` on stop verifying.
+        """
+        moment = at or timestamp()
         with self.transaction() as session:
-            own_key(session, self.agency, kid)
+            key = own_key(session, self.agency, kid)
+            if parse_timestamp(moment) > parse_timestamp(timestamp()):
+                raise InvalidInput("A revocation cannot be in the future", {"at": ["Future."]})
+            if key.revoked_at and parse_timestamp(moment) >= parse_timestamp(key.revoked_at):
+                raise KeyManagementError(f"{kid} is already revoked at {key.revoked_at}; "
+                                         "give an earlier --at to move it")
             signer = current_signer(session, self.agency, self.config.keys_dir)
             if signer.kid == kid:
                 raise KeyManagementError(f"{kid} is the current signing key: run "
                                          "`enforce-share keys rotate` first")
-            self._revoke(session, signer, kid, reason)
+            self._revoke(session, signer, kid, reason, moment)
 
-    def _revoke(self, session: Session, signer: Any, kid: str, reason: str) -> None:
-        body = {"kid": kid, "revoked_at": timestamp(), "reason": reason}
+    def _revoke(self, session: Session, signer: Any, kid: str, reason: str,
+                at: str | None = None) -> None:
+        body = {"kid": kid, "revoked_at": at or timestamp(), "reason": reason}
         append(session, signer, self.agency, [Draft("key_revocation", PUBLIC_MARKING, body)],
                allow_key_types=True)
 

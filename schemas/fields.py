@@ -72,7 +72,7 @@ class HSCode(_Checked):
     json_schema = {"pattern": _HS_CODE.pattern}
 
     def check(self, value: str) -> bool:
-        return bool(_HS_CODE.match(value))
+        return bool(_HS_CODE.fullmatch(value))
 
 
 class ECCN(_Checked):
@@ -82,7 +82,19 @@ class ECCN(_Checked):
     json_schema = {"pattern": _ECCN.pattern}
 
     def check(self, value: str) -> bool:
-        return bool(_ECCN.match(value))
+        return bool(_ECCN.fullmatch(value))
+
+
+class Pattern(_Checked):
+    """A string matching ``regex`` in full (no trailing newline slips through ``$``)."""
+
+    def __init__(self, regex: str, message: str, **kwargs: Any) -> None:
+        self.regex, self.message = re.compile(regex), message
+        kwargs["metadata"] = {"pattern": regex, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+    def check(self, value: str) -> bool:
+        return bool(self.regex.fullmatch(value))
 
 
 class Agency(_Checked):
@@ -102,7 +114,7 @@ class RecordId(_Checked):
     json_schema = {"pattern": _UUID.pattern}
 
     def check(self, value: str) -> bool:
-        return bool(_UUID.match(value))
+        return bool(_UUID.fullmatch(value))
 
 
 class IsoDate(_Checked):
@@ -145,7 +157,7 @@ def is_date(value: str) -> bool:
 
 def is_timestamp(value: str) -> bool:
     """An instant written ``YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z`` that exists on the calendar."""
-    if not _TIMESTAMP.match(value):
+    if not _TIMESTAMP.fullmatch(value):
         return False
     try:
         datetime.fromisoformat(value[:-1] + "+00:00")

@@ -18,6 +18,7 @@ from .fields import (
     IsoDate,
     ListOf,
     Number,
+    Pattern,
     RecordId,
     Text,
     Timestamp,
@@ -141,7 +142,7 @@ class ProcurementTrendSchema(Strict):
 
 class AliasSchema(Strict):
     name = Text(500, required=True)
-    script = fields.String(validate=validate.Regexp(r"^[A-Z][a-z]{3}$"))  # ISO 15924: Latn, Cyrl
+    script = Pattern(r"^[A-Z][a-z]{3}$", "Not an ISO 15924 script code (Latn, Cyrl).")
 
 
 class AddressSchema(Strict):
@@ -204,7 +205,7 @@ class PublicJWKSchema(Strict):
 
     kty = fields.String(required=True, validate=validate.Equal("OKP"))
     crv = fields.String(required=True, validate=validate.Equal("Ed25519"))
-    x = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{43}$"))
+    x = Pattern(r"^[A-Za-z0-9_-]{43}$", "Not a base64url Ed25519 public key.", required=True)
     kid = fields.String()
     alg = fields.String(validate=validate.Equal("Ed25519"))
     use = fields.String(validate=validate.Equal("sig"))

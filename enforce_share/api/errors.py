@@ -37,9 +37,10 @@ class NodeApi(Api):
         app.register_error_handler(Error, self.handle_domain_error)
 
     def handle_domain_error(self, error: Error) -> tuple[dict[str, Any], int]:
-        """Our own errors: their code, message and fields, their status."""
+        """Our own errors: their code, message and fields, their status; 5xx say nothing."""
         if error.status >= 500:
             log.error("%s: %s", error.code, error.message)
+            return error_body("internal_error", "Internal error"), error.status
         return error_body(error.code, error.message, error.fields), error.status
 
     def handle_http_exception(self, error: HTTPException) -> Any:

@@ -8,7 +8,7 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..errors import Error
+from ..errors import UnsupportedMediaType
 from ..node import Node
 from ..records.drafts import Draft
 from ..records.queries import get_record, history, list_records, signed
@@ -29,17 +29,15 @@ def node() -> Node:
     return current_app.extensions["enforce_share"]
 
 
-class UnsupportedMediaType(Error):
-    code = "unsupported_media_type"
-    status = 415
-
-
 @blp.before_request
 def _json_only() -> None:
     """Bodies must be declared JSON: refuse other content types before parsing anything."""
-    if request.method == "POST" and request.mimetype != "application/json":
+    if request.method != "POST":
+        return
+    if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the record as application/json",
                                    {"Content-Type": ["Must be application/json."]})
+    request.get_data(cache=True)  # a body over the limit is 413 here, also when chunked
 
 
 @blp.route("")

@@ -10,6 +10,8 @@ from ..clock import timestamp
 
 #: Types whose records change the trust registry; only `keys` commands write them.
 KEY_TYPES = frozenset({"key", "key_revocation"})
+#: Types a withdrawal may not target: the trust history and withdrawals themselves stay.
+UNWITHDRAWABLE = KEY_TYPES | {"withdrawal"}
 
 
 @dataclass(frozen=True)

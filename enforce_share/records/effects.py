@@ -15,19 +15,21 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict
 from ..signing.announcements import apply_key_records
-from .drafts import KEY_TYPES
+from .drafts import KEY_TYPES, UNWITHDRAWABLE
 from .models import Record
 
 _RECORDS = Record.__table__
 _SUPERSEDE = (
     update(_RECORDS)
     .where(_RECORDS.c.id == bindparam("target"), _RECORDS.c.origin == bindparam("by_origin"),
-           _RECORDS.c.type == bindparam("by_type"), _RECORDS.c.superseded_by.is_(None))
+           _RECORDS.c.type == bindparam("by_type"), _RECORDS.c.seq < bindparam("by_seq"),
+           _RECORDS.c.superseded_by.is_(None))
     .values(superseded_by=bindparam("by"))
 )
 _WITHDRAW = (
     update(_RECORDS)
     .where(_RECORDS.c.id == bindparam("target"), _RECORDS.c.origin == bindparam("by_origin"),
+           _RECORDS.c.seq < bindparam("by_seq"), _RECORDS.c.type.not_in(UNWITHDRAWABLE),
            _RECORDS.c.withdrawn_by.is_(None))
     .values(withdrawn_by=bindparam("by"))
 )
@@ -41,19 +43,30 @@ def apply_effects(session: Session, rows: Sequence[dict[str, Any]], *, strict: b
     origin's own, is simply not applied: the signed record itself is still stored.
     """
     supersedes = [{"target": row["supersedes"], "by": row["id"], "by_origin": row["origin"],
-                   "by_type": row["type"]} for row in rows if row["supersedes"]]
+                   "by_type": row["type"], "by_seq": row["seq"]}
+                  for row in rows if row["supersedes"]]
     withdrawals = [{"target": json.loads(row["canonical"])["body"]["target"], "by": row["id"],
-                    "by_origin": row["origin"]} for row in rows if row["type"] == "withdrawal"]
+                    "by_origin": row["origin"], "by_seq": row["seq"]}
+                   for row in rows if row["type"] == "withdrawal"]
     connection = session.connection()
-    if strict:
+    if strict:  # this node's own writes: each effect must take, or the write fails
         for params in supersedes:
             if not connection.execute(_SUPERSEDE, params).rowcount:
                 raise Conflict(f"Record {params['target']} is already superseded",
                                {"supersedes": ["Supersede the latest version."]})
-    elif supersedes:
+        for params in withdrawals:
+            if not connection.execute(_WITHDRAW, params).rowcount:
+                raise Conflict(f"Record {params['target']} cannot be withdrawn",
+                               {"body": {"target": ["Already withdrawn."]}})
+        return _apply_keys(session, rows)
+    if supersedes:
         connection.execute(_SUPERSEDE, supersedes)
     if withdrawals:
         connection.execute(_WITHDRAW, withdrawals)
+    _apply_keys(session, rows)
+
+
+def _apply_keys(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     for row in rows:
         if row["type"] in KEY_TYPES:
             apply_key_records(session, json.loads(row["canonical"]))

@@ -117,7 +117,7 @@ def _position(entry: Any, own_agency: str) -> tuple[str, int]:
     if is_placeholder(entry):
         origin, seq, hash_hex = entry["origin"], entry["seq"], entry["hash"]
         if origin not in AGENCIES or type(seq) is not int or seq < 1 or not isinstance(
-                hash_hex, str) or not _HASH.match(hash_hex):
+                hash_hex, str) or not _HASH.fullmatch(hash_hex):
             raise VerificationError("malformed_entry", "placeholder needs origin, seq, hash")
     else:
         record = checked_shape(entry)

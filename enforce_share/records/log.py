@@ -8,13 +8,13 @@ from typing import Any, Protocol
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, InvalidInput
-from ..schemas.records import body_errors
+from ..errors import Conflict, Error, InvalidInput, VerificationError
 from ..signing import jws
 from .checkpoints import issue_checkpoint
-from .drafts import KEY_TYPES, Draft
+from .drafts import KEY_TYPES, UNWITHDRAWABLE, Draft
 from .effects import apply_effects
 from .models import LogHead, Record
+from .verify import first_problem, record_errors
 
 
 class Signer(Protocol):
@@ -45,9 +45,11 @@ def append(
 
     The seq range is reserved with one ``UPDATE ... RETURNING`` on the origin's log head row:
     it write-locks that row (PostgreSQL) or the database (SQLite) until commit, so concurrent
-    writers, in any process, never share a seq and never leave a gap.
+    writers, in any process, never share a seq and never leave a gap. Shapes are checked
+    before the lock; references to other records after it, so two writers cannot both
+    supersede or withdraw the same record.
     """
-    _check_drafts(session, origin, drafts, allow_key_types)
+    _check_shapes(origin, drafts, allow_key_types)
     count = len(drafts)
     reserved = session.execute(
         update(LogHead).where(LogHead.origin == origin)
@@ -56,11 +58,17 @@ def append(
     if reserved is None:
         ensure_log(session, origin)
         return append(session, signer, origin, drafts, allow_key_types=allow_key_types)
+    _check_references(session, origin, drafts)
     last_seq, head = reserved
     rows = []
     for offset, draft in enumerate(drafts):
         record = draft.envelope(origin, last_seq - count + offset + 1)
-        payload = jws.canonical(record)
+        try:
+            payload = jws.canonical(record)
+        except VerificationError as exc:
+            raise InvalidInput(f"Draft {offset} cannot be canonicalised",
+                               {"body": ["Text must be valid Unicode (no lone surrogates)."]}
+                               ) from exc
         hash_hex = jws.record_hash(payload)
         head = jws.next_head(head, hash_hex)
         rows.append(row_values(record, payload, signer.sign(payload), signer.kid, hash_hex, head))
@@ -85,23 +93,27 @@ def row_values(
     }
 
 
-def _check_drafts(
-    session: Session, origin: str, drafts: Sequence[Draft], allow_key_types: bool
-) -> None:
-    """Refuse the batch if a draft is malformed or refers to a record it may not change."""
+def _check_shapes(origin: str, drafts: Sequence[Draft], allow_key_types: bool) -> None:
+    """Refuse the batch unless every draft makes a record partners will accept."""
     for index, draft in enumerate(drafts):
         if draft.type in KEY_TYPES and not allow_key_types:
             raise InvalidInput("Key records are written by `enforce-share keys`",
                                {"type": ["key and key_revocation are reserved."]})
-        errors = body_errors(draft.type, draft.body)
+        errors = record_errors(draft.envelope(origin, 1))
         if errors:
-            raise InvalidInput(f"Draft {index} is not a valid {draft.type}", errors)
+            raise InvalidInput(f"Draft {index} is not a valid {draft.type}: "
+                               f"{first_problem(errors)}", errors)
+
+
+def _check_references(session: Session, origin: str, drafts: Sequence[Draft]) -> None:
+    """Refuse the batch if a draft repeats an id or changes a record it may not change."""
     wanted = {d.id for d in drafts if d.id} | {d.supersedes for d in drafts if d.supersedes} | {
         d.body["target"] for d in drafts if d.type == "withdrawal"}
     held = {row.id: row for row in session.scalars(
         select(Record).where(Record.id.in_(wanted)))} if wanted else {}
     earlier: dict[str, Draft] = {}
     superseded: set[str] = set()
+    withdrawn: set[str] = set()
     for draft in drafts:
         if draft.supersedes:
             if draft.supersedes in superseded:
@@ -109,11 +121,15 @@ def _check_drafts(
                                {"supersedes": ["Supersede the latest version."]})
             superseded.add(draft.supersedes)
             target = earlier.get(draft.supersedes) or held.get(draft.supersedes)
-            _check_target(target, origin, draft.supersedes, "supersedes", draft.type)
+            _check_target(target, origin, draft.supersedes, ("supersedes",), draft.type)
         if draft.type == "withdrawal":
             target_id = draft.body["target"]
+            if target_id in withdrawn:
+                raise Conflict(f"Record {target_id} is withdrawn twice",
+                               {"body": {"target": ["Already withdrawn."]}})
+            withdrawn.add(target_id)
             _check_target(earlier.get(target_id) or held.get(target_id), origin, target_id,
-                          "body.target")
+                          ("body", "target"))
         if draft.id:
             if draft.id in earlier or draft.id in held:
                 raise Conflict(f"Record {draft.id} already exists", {"id": ["Already stored."]})
@@ -121,24 +137,35 @@ def _check_drafts(
 
 
 def _check_target(
-    target: Draft | Record | None, origin: str, record_id: str, field: str,
+    target: Draft | Record | None, origin: str, record_id: str, field: tuple[str, ...],
     same_type: str | None = None,
 ) -> None:
+    """Refuse a supersedes or withdrawal target that this origin may not change."""
+
+    def problem(error: type[Error], message: str, detail: str) -> Error:
+        fields: dict[str, Any] = {field[-1]: [detail]}
+        for name in reversed(field[:-1]):
+            fields = {name: fields}
+        return error(message, fields)
+
     if target is None:
-        raise InvalidInput(f"No record {record_id}", {field: ["No such record."]})
+        raise problem(InvalidInput, f"No record {record_id}", "No such record.")
     if isinstance(target, Draft):  # an earlier draft of this batch: same origin by definition
         target_type, superseded_by, withdrawn_by = target.type, None, None
     else:
         if target.origin != origin:
-            raise InvalidInput(f"Record {record_id} belongs to {target.origin}",
-                               {field: ["Only the origin agency may change its records."]})
+            raise problem(InvalidInput, f"Record {record_id} belongs to {target.origin}",
+                          "Only the origin agency may change its records.")
         target_type, superseded_by, withdrawn_by = (target.type, target.superseded_by,
                                                     target.withdrawn_by)
     if same_type and target_type != same_type:
-        raise InvalidInput(f"Record {record_id} is a {target_type}",
-                           {field: [f"A {same_type} can only supersede a {same_type}."]})
+        raise problem(InvalidInput, f"Record {record_id} is of type {target_type}",
+                      f"A {same_type} can only supersede a {same_type}.")
+    if not same_type and target_type in UNWITHDRAWABLE:
+        raise problem(InvalidInput, f"Record {record_id} is of type {target_type}",
+                      "Key records and withdrawals cannot be withdrawn.")
     if same_type and superseded_by:
-        raise Conflict(f"Record {record_id} is already superseded by {superseded_by}",
-                       {field: ["Supersede the latest version."]})
+        raise problem(Conflict, f"Record {record_id} is already superseded by {superseded_by}",
+                      "Supersede the latest version.")
     if withdrawn_by:
-        raise InvalidInput(f"Record {record_id} was withdrawn", {field: ["Withdrawn."]})
+        raise problem(Conflict, f"Record {record_id} was withdrawn", "Withdrawn.")

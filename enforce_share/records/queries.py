@@ -31,17 +31,19 @@ def get_record(session: Session, record_id: str) -> Record:
 
 def history(session: Session, row: Record) -> list[Record]:
     """Every version of ``row``'s record, oldest first (follows supersedes both ways)."""
-    versions = [row]
-    while versions[0].supersedes:
+    versions, seen = [row], {row.id}
+    while versions[0].supersedes and versions[0].supersedes not in seen:
         earlier = session.scalar(select(Record).where(Record.id == versions[0].supersedes))
         if earlier is None:  # the earlier version is not held here (not released to us)
             break
         versions.insert(0, earlier)
-    while versions[-1].superseded_by:
+        seen.add(earlier.id)
+    while versions[-1].superseded_by and versions[-1].superseded_by not in seen:
         later = session.scalar(select(Record).where(Record.id == versions[-1].superseded_by))
         if later is None:
             break
         versions.append(later)
+        seen.add(later.id)
     return versions
 
 
@@ -64,7 +66,7 @@ def decode_cursor(cursor: str) -> int:
         position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["p"]
     except (ValueError, KeyError, TypeError):
         raise InvalidInput("Invalid cursor", {"cursor": ["Not a cursor from this API."]}) from None
-    if not isinstance(position, int) or position < 0:
+    if type(position) is not int or not 0 <= position < 2**63:
         raise InvalidInput("Invalid cursor", {"cursor": ["Not a cursor from this API."]})
     return position
 

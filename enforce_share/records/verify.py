@@ -25,29 +25,32 @@ def first_problem(errors: dict[str, Any], prefix: str = "") -> str:
     return prefix or "invalid"
 
 
-def checked_shape(document: Any) -> dict[str, Any]:
-    """The record of ``{"record": {...}, "jws": "..."}`` if its shape is valid; else raise.
+def record_errors(record: Any) -> dict[str, Any]:
+    """Validation errors of a complete record (empty if partners will accept its shape).
 
     The compiled JSON Schema validator decides quickly for almost every record; marshmallow,
     the reference, runs where JSON Schema cannot state a rule (key records, integer ``seq``
-    written as ``1.0``) and to name the problem. Either one refusing is a refusal.
+    written as ``1.0``) and to name the problem. A record either refuses is refused.
     """
-    if not isinstance(document, dict) or set(document) != {"record", "jws"}:
-        raise VerificationError("malformed_record", 'expected exactly {"record", "jws"}')
-    record = document["record"]
     if not isinstance(record, dict):
-        raise VerificationError("malformed_record", "record: not an object")
+        return {"record": ["Not an object."]}
     try:
         record_validator()(record)
     except JsonSchemaException as exc:
-        errors = _RECORD.validate(record)
-        raise VerificationError("malformed_record",
-                                first_problem(errors) if errors else exc.message) from exc
+        return _RECORD.validate(record) or {"record": [exc.message]}
     if record["type"] in KEY_TYPES or type(record["seq"]) is not int:
-        errors = _RECORD.validate(record)
-        if errors:
-            raise VerificationError("malformed_record", first_problem(errors))
-    return record
+        return _RECORD.validate(record)
+    return {}
+
+
+def checked_shape(document: Any) -> dict[str, Any]:
+    """The record of ``{"record": {...}, "jws": "..."}`` if its shape is valid; else raise."""
+    if not isinstance(document, dict) or set(document) != {"record", "jws"}:
+        raise VerificationError("malformed_record", 'expected exactly {"record", "jws"}')
+    errors = record_errors(document["record"])
+    if errors:
+        raise VerificationError("malformed_record", first_problem(errors))
+    return document["record"]
 
 
 def verify_signed_record(registry: TrustRegistry, document: Any) -> dict[str, Any]:

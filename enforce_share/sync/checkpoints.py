@@ -27,7 +27,7 @@ def verified_checkpoint(registry: TrustRegistry, signed: Any, origin: str) -> Ch
     if not isinstance(statement, dict) or set(statement) != {"origin", "seq", "head", "issued"}:
         raise VerificationError("malformed_checkpoint", "expected origin, seq, head, issued")
     if statement["origin"] != origin or type(statement["seq"]) is not int or not isinstance(
-            statement["head"], str) or not _HASH.match(statement["head"]):
+            statement["head"], str) or not _HASH.fullmatch(statement["head"]):
         raise VerificationError("malformed_checkpoint", f"not a checkpoint of {origin}")
     registry.verify(statement, signed["jws"], origin=origin, created=str(statement["issued"]))
     return Checkpoint(origin=origin, seq=statement["seq"], head=statement["head"],

@@ -125,7 +125,7 @@ def test_withdrawing_another_agencys_record_is_refused(client, drafts, node, par
     response = post(client, {"type": "withdrawal", "marking": drafts.payload()["marking"],
                              "body": {"target": usa_record.id, "reason": "not ours"}})
     assert response.status_code == 422
-    assert "body.target" in response.json["error"]["fields"]
+    assert "target" in response.json["error"]["fields"]["body"]
 
 
 def partner_rows(session):

@@ -343,14 +343,19 @@ def test_revoking_the_current_key_is_refused(gbr) -> None:
     assert "revoked_at" not in exported_keys(gbr)[0]
 
 
-def test_revoking_a_rotated_out_key_succeeds(gbr) -> None:
+def test_a_rotated_out_key_is_revoked_and_can_be_revoked_earlier(gbr) -> None:
     old = exported_keys(gbr)[0]["kid"]
     gbr("keys", "rotate")
-    result = gbr("keys", "revoke", old, "--reason", "lost laptop")
+    (rotated,) = [key for key in exported_keys(gbr) if key["kid"] == old]
+    assert rotated["revocation_reason"] == "rotated"
+    again = gbr("keys", "revoke", old, "--reason", "lost laptop")
+    assert again.exit_code == 1 and "already revoked" in again.stderr
+    since = rotated["valid_from"][:19]  # compromised from the start
+    result = gbr("keys", "revoke", old, "--reason", "lost laptop", "--at", since)
     assert result.exit_code == 0, result.output
     assert result.stdout == f"revoked {old}\n"
     (revoked,) = [key for key in exported_keys(gbr) if key["kid"] == old]
-    assert "revoked_at" in revoked
+    assert revoked["revoked_at"].startswith(since) and revoked["revocation_reason"] == "lost laptop"
 
 
 def test_revoking_an_unknown_key_fails(gbr) -> None:
