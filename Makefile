@@ -17,9 +17,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 ## run: a GBR node on embedded SQLite with keys and generated sample records, on 127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	@test -f $(DEMO)/node.toml || $(ES) --data-dir $(DEMO) init --agency GBR
-	@test -f $(DEMO)/scenario.jsonl || { \
-	  $(ES) generate --records $(RECORDS) --seed 7 --out $(DEMO)/scenario.jsonl && \
-	  $(ES) --data-dir $(DEMO) record load $(DEMO)/scenario.jsonl; }
+	@test -f $(DEMO)/scenario.jsonl || \
+	  $(ES) generate --records $(RECORDS) --seed 7 --out $(DEMO)/scenario.jsonl
+	$(ES) --data-dir $(DEMO) record load $(DEMO)/scenario.jsonl
 	$(ES) --data-dir $(DEMO) serve --port $(PORT)
 
 ## test: lint, then the whole suite on SQLite and PostgreSQL (127.0.0.1:5432, database test)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
@@ -19,6 +20,7 @@ from .db import upgrade
 from .errors import Error, InvalidInput, VerificationError
 from .node import Node
 from .records.drafts import Draft
+from .records.models import Record
 from .records.queries import get_record, history, signed
 from .records.verify import first_problem, verify_signed_record
 from .schemas.api import DraftSchema
@@ -165,18 +167,26 @@ def record_verify(ctx: click.Context, path: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 def record_load(ctx: click.Context, path: Path) -> None:
-    """Sign and store this node's agency's drafts from a generated scenario (JSON Lines)."""
+    """Sign and store this node's agency's drafts from a generated scenario (JSON Lines).
+
+    Drafts already stored (same id) are skipped, so an interrupted load can be run again.
+    """
     node = _node(ctx)
-    stored = skipped = 0
+    stored = skipped = held = 0
     with tqdm(desc="loading", unit="rec", disable=None) as bar:
         for batch in _batches(_scenario_drafts(path, node.agency), LOAD_BATCH):
             own = [draft for draft in batch if draft is not None]
             skipped += len(batch) - len(own)
-            if own:
-                node.add_records(own)
-            stored += len(own)
+            with node.reading() as session:
+                done = set(session.scalars(select(Record.id).where(
+                    Record.id.in_([draft.id for draft in own]))))
+            fresh = [draft for draft in own if draft.id not in done]
+            if fresh:
+                node.add_records(fresh)
+            stored, held = stored + len(fresh), held + len(own) - len(fresh)
             bar.update(len(batch))
-    click.echo(f"stored {stored} records of {node.agency}; skipped {skipped} of other origins")
+    click.echo(f"stored {stored} records of {node.agency} ({held} already held); "
+               f"skipped {skipped} of other origins")
 
 
 def _scenario_drafts(path: Path, agency: str) -> Iterator[Draft | None]:

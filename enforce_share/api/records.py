@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import UnsupportedMediaType
 from ..node import Node
@@ -37,7 +38,9 @@ def _json_only() -> None:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the record as application/json",
                                    {"Content-Type": ["Must be application/json."]})
-    request.get_data(cache=True)  # a body over the limit is 413 here, also when chunked
+    body = request.get_data(cache=True)  # over the limit with a length: 413 here
+    if request.content_length is None and len(body) >= current_app.config["MAX_CONTENT_LENGTH"]:
+        raise RequestEntityTooLarge()  # chunked: werkzeug stops reading at the limit
 
 
 @blp.route("")

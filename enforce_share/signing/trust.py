@@ -126,6 +126,9 @@ def import_jwks(session: Session, agency: str, jwks: Any, source: str) -> list[s
         raise InvalidInput("Not a JWK Set with keys", {"jwks": ["Expected {\"keys\": [...]}"]})
     kids = []
     for index, jwk in enumerate(keys):
+        if isinstance(jwk, dict) and "d" in jwk:
+            raise InvalidInput("The JWK Set holds a private key: the partner must replace it",
+                               {"jwks": {index: {"d": ["Private key material."]}}})
         try:
             member = _JWKS_MEMBER.load(jwk)
         except ValidationError as exc:

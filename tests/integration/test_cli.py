@@ -461,3 +461,29 @@ def test_cli_commands_close_their_database_connections(cli, database_url, monkey
     assert cli("keys", "export").exit_code == 0
     # A connection a command left open warns when collected; filterwarnings makes it an error.
     gc.collect()
+
+
+def test_record_load_can_be_run_again(gbr, tmp_path) -> None:
+    scenario = tmp_path / "scenario.jsonl"
+    assert main_ok(gbr, "generate", "--records", "60", "--seed", "3", "--out", str(scenario))
+    first = gbr("record", "load", str(scenario))
+    assert first.exit_code == 0, first.output
+    again = gbr("record", "load", str(scenario))
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith("stored 0 records of GBR (")
+    stored = int(first.stdout.split()[1])
+    assert f"({stored} already held)" in again.stdout
+
+
+def main_ok(cli, *args) -> bool:
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    return True
+
+
+def test_a_database_that_cannot_be_reached_is_one_line(gbr, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = gbr("keys", "export")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: database:")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -46,3 +47,27 @@ def test_parallel_posts_get_distinct_contiguous_seqs(node, drafts) -> None:
         assert row.head == head
     assert checkpoint["checkpoint"] == {**checkpoint["checkpoint"], "seq": WRITES + 1,
                                         "head": head}
+
+
+@pytest.mark.slow
+def test_parallel_withdrawals_of_one_record_let_exactly_one_through(node, drafts) -> None:
+    (target,) = node.add_records([drafts("actor")])
+    node.close()
+    withdrawal = {"type": "withdrawal", "marking": drafts.payload()["marking"],
+                  "body": {"target": target.id, "reason": "duplicate report"}}
+
+    def attempt(_: int) -> int:
+        request = urllib.request.Request(f"{base}/api/v1/records",
+                                         data=json.dumps(withdrawal).encode(),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with gunicorn_node(node.config.data_dir, node.config.database_url) as base:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = sorted(pool.map(attempt, range(8)))
+    assert statuses.count(201) == 1
+    assert set(statuses) <= {201, 409}

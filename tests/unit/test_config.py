@@ -33,6 +33,19 @@ def test_password_urls_are_never_written_to_the_file(tmp_path) -> None:
     write_config(Config(data_dir=tmp_path, agency="AUS",
                         database_url="postgresql+psycopg://u:secret@db/x"))
     assert "secret" not in (tmp_path / "node.toml").read_text()
+    assert load_config(tmp_path).database_url is None
+
+
+def test_a_url_without_password_is_kept(tmp_path) -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    write_config(Config(data_dir=tmp_path, agency="AUS", database_url=url))
+    assert load_config(tmp_path).database_url == url
+
+
+def test_an_agency_outside_the_partnership_is_an_error(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ENFORCE_SHARE_AGENCY", "FRA")
+    with pytest.raises(ConfigError, match="FRA"):
+        load_config(tmp_path)
 
 
 def test_unknown_setting_is_an_error(tmp_path) -> None:

@@ -79,7 +79,7 @@ def test_schema_selects_the_body_by_type() -> None:
 @pytest.mark.parametrize("value", [
     None, True, 1, 1.0, -3, "", "x" * 30, "x" * 301, "ZZ", "2026-02-30", "2026-11-22",
     "2026-11-22T10:00:00Z", "2026-11-22T10:00:00+00:00", "2026-11-22T25:00:00Z", "854231",
-    "AM", "USD", [], ["x"], {}, {"a": 1}])
+    "AM", "USD", "AM\n", "854231\n", "2026-11-22\n", "Latn\n", [], ["x"], {}, {"a": 1}])
 def test_both_agree_on_every_leaf_replaced_by(value) -> None:
     assert len({r["type"] for r in SAMPLE}) >= 6
     for record in SAMPLE:
