@@ -2,11 +2,10 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 ES     := $(VENV)/bin/enforce-share
-DEMO   ?= .demo/GBR
-PORT   ?= 8100
+DEMO   ?= .demo/federation
 RECORDS ?= 3000
 
-.PHONY: run test lint bench clean
+.PHONY: run stop status test lint bench clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,13 +13,16 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-## run: a GBR node on embedded SQLite with keys and generated sample records, on 127.0.0.1:$(PORT)
+## run: the demo federation: five nodes (USA, GBR, CAN, AUS, NZL) on 127.0.0.1:8101-8105,
+## each with embedded SQLite, its own keys and sample records, syncing; prints the status table
 run: $(VENV)/.installed
-	@test -f $(DEMO)/node.toml || $(ES) --data-dir $(DEMO) init --agency GBR
-	@test -f $(DEMO)/scenario.jsonl || \
-	  $(ES) generate --records $(RECORDS) --seed 7 --out $(DEMO)/scenario.jsonl
-	$(ES) --data-dir $(DEMO) record load $(DEMO)/scenario.jsonl
-	$(ES) --data-dir $(DEMO) serve --port $(PORT)
+	$(ES) federation up --dir $(DEMO) --records $(RECORDS)
+
+stop: $(VENV)/.installed
+	$(ES) federation down --dir $(DEMO)
+
+status: $(VENV)/.installed
+	$(ES) federation status --dir $(DEMO)
 
 ## test: lint, then the whole suite on SQLite and PostgreSQL (127.0.0.1:5432, database test)
 test: $(VENV)/.installed lint
@@ -31,6 +33,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/ingest.py --quick
+	$(PY) bench/sync.py --quick
 
-clean:
+clean: stop
 	rm -rf $(VENV) .demo

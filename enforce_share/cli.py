@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
-from collections.abc import Iterator
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from .clock import timestamp
 from .config import load_config
 from .db import upgrade
-from .errors import Error, InvalidInput, VerificationError
+from .errors import ConfigError, Error, InvalidInput, VerificationError
 from .node import Node
 from .records.drafts import Draft
-from .records.models import Record
 from .records.queries import get_record, history, signed
 from .records.verify import first_problem, verify_signed_record
+from .scenario.load import load_own_drafts
 from .schemas.api import DraftSchema
 from .schemas.fields import AGENCIES
 from .sync.puller import Outcome
-
-LOAD_BATCH = 500
 
 
 class NodeGroup(click.Group):
@@ -172,46 +170,10 @@ def record_load(ctx: click.Context, path: Path) -> None:
     Drafts already stored (same id) are skipped, so an interrupted load can be run again.
     """
     node = _node(ctx)
-    stored = skipped = held = 0
     with tqdm(desc="loading", unit="rec", disable=None) as bar:
-        for batch in _batches(_scenario_drafts(path, node.agency), LOAD_BATCH):
-            own = [draft for draft in batch if draft is not None]
-            skipped += len(batch) - len(own)
-            with node.reading() as session:
-                done = set(session.scalars(select(Record.id).where(
-                    Record.id.in_([draft.id for draft in own]))))
-            fresh = [draft for draft in own if draft.id not in done]
-            if fresh:
-                node.add_records(fresh)
-            stored, held = stored + len(fresh), held + len(own) - len(fresh)
-            bar.update(len(batch))
-    click.echo(f"stored {stored} records of {node.agency} ({held} already held); "
-               f"skipped {skipped} of other origins")
-
-
-def _scenario_drafts(path: Path, agency: str) -> Iterator[Draft | None]:
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            try:
-                item = json.loads(line)
-                if item["origin"] != agency:
-                    yield None
-                    continue
-                yield Draft(type=item["type"], marking=item["marking"], body=item["body"],
-                            supersedes=item.get("supersedes"), id=item["id"])
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise InvalidInput(f"{path}:{number}: not a scenario draft ({exc})") from exc
-
-
-def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        loaded = load_own_drafts(node, path, bar.update)
+    click.echo(f"stored {loaded.stored} records of {node.agency} ({loaded.already_held} "
+               f"already held); skipped {loaded.other_origins} of other origins")
 
 
 @main.group()
@@ -296,6 +258,76 @@ def sync(ctx: click.Context, peer: str | None) -> None:
     outcomes = _node(ctx).sync(peer.upper() if peer else None, report)
     if not outcomes:
         click.echo("no partner with a URL: add one with `enforce-share partners add --url`")
+
+
+@main.command()
+@click.option("--interval", default=30.0, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds between pulls of each partner.")
+@click.option("--max-backoff", default=600.0, show_default=True, type=click.FloatRange(min=1),
+              help="Longest pause after failures (seconds).")
+@click.pass_context
+def scheduler(ctx: click.Context, interval: float, max_backoff: float) -> None:
+    """Pull every partner on a schedule, in this process (one per node; never in gunicorn)."""
+    from .sync.scheduler import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run(_node(ctx), interval, max_backoff)
+
+
+@main.group()
+def federation() -> None:
+    """The demo federation: USA, GBR, CAN, AUS, NZL on 127.0.0.1:8101-8105."""
+
+
+ROOT = click.option("--dir", "root", default=".demo/federation", show_default=True,
+                    type=click.Path(file_okay=False, path_type=Path))
+
+
+@federation.command("up")
+@ROOT
+@click.option("--records", default=3000, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=1))
+@click.option("--wait", default=45.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait for the first full sync before printing the status.")
+@click.option("--base-port", default=8101, show_default=True, type=click.IntRange(1024, 65530),
+              help="USA listens here, GBR on the next port, then CAN, AUS, NZL.")
+def federation_up(root: Path, records: int, seed: int, interval: float, wait: float,
+                  base_port: int) -> None:
+    """Start five nodes with their schedulers, load the scenario, print the sync status."""
+    from . import federation as demo
+
+    demo.set_up(root, records, seed, click.echo, base_port)
+    demo.start(root, interval)
+    down = demo.wait_until_serving(root)
+    if down:
+        raise ConfigError(f"not serving: {', '.join(down)} (see {root}/<AGENCY>/gunicorn.log)")
+    for member in demo.members(root):
+        click.echo(f"{member.agency} listens on {member.url}")
+    deadline = time.monotonic() + wait
+    while not demo.converged(root) and time.monotonic() < deadline:
+        time.sleep(1)
+    click.echo(demo.status_table(root))
+    click.echo(f"stop with: enforce-share federation down --dir {root}")
+
+
+@federation.command("down")
+@ROOT
+def federation_down(root: Path) -> None:
+    """Stop every node and scheduler of the federation."""
+    from . import federation as demo
+
+    stopped = demo.stop(root)
+    click.echo(f"stopped {len(stopped)} processes" if stopped else "nothing was running")
+
+
+@federation.command("status")
+@ROOT
+def federation_status(root: Path) -> None:
+    """Per node and origin: records held, and lag behind the peers (-N)."""
+    from . import federation as demo
+
+    click.echo(demo.status_table(root))
 
 
 @main.command()

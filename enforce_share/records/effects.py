@@ -29,7 +29,8 @@ _SUPERSEDE = (
 _WITHDRAW = (
     update(_RECORDS)
     .where(_RECORDS.c.id == bindparam("target"), _RECORDS.c.origin == bindparam("by_origin"),
-           _RECORDS.c.seq < bindparam("by_seq"), _RECORDS.c.type.not_in(UNWITHDRAWABLE),
+           _RECORDS.c.seq < bindparam("by_seq"),
+           *(_RECORDS.c.type != kind for kind in sorted(UNWITHDRAWABLE)),
            _RECORDS.c.withdrawn_by.is_(None))
     .values(withdrawn_by=bindparam("by"))
 )

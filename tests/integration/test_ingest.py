@@ -133,3 +133,17 @@ def test_a_partner_cannot_retire_another_agencys_record(trusting_node, partner, 
     view = client.get(f"/api/v1/records/{ours['id']}")
     assert view.status_code == 200
     assert view.json["latest"] == ours["id"]
+
+
+def test_a_batch_with_several_withdrawals_is_stored(trusting_node, partner, drafts) -> None:
+    from enforce_share.records.drafts import Draft
+
+    targets = partner.add_records([drafts("actor", SHARED), drafts("actor", SHARED)])
+    partner.add_records([Draft("withdrawal", SHARED, {"target": t.id, "reason": "dup"})
+                         for t in targets])
+    with partner.reading() as session:
+        documents = [signed(r) for r in session.scalars(select(Record).order_by(Record.seq))]
+    assert ingest_all(trusting_node, documents).stored == 5
+    with trusting_node.reading() as session:
+        withdrawn = set(session.scalars(select(Record.id).where(Record.withdrawn_by.is_not(None))))
+    assert withdrawn == {t.id for t in targets}

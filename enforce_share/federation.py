@@ -1,0 +1,194 @@
+"""The demo federation: five partner nodes on 127.0.0.1:8101-8105 (or from another base port),
+each a gunicorn server and a scheduler process with its own SQLite database and keys, all
+trusting each other."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import load_config
+from .node import Node
+from .partners import add_partner
+from .scenario import write_scenario
+from .scenario.load import load_own_drafts
+
+AGENCY_ORDER = ("USA", "GBR", "CAN", "AUS", "NZL")
+BASE_PORT = 8101
+PROCESSES = ("gunicorn", "scheduler")
+LAYOUT = "federation.json"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One node of the federation."""
+
+    agency: str
+    data_dir: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        """Where the node listens."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def pidfile(self, process: str) -> Path:
+        """Where the pid of one of its processes is kept."""
+        return self.data_dir / f"{process}.pid"
+
+
+def members(root: Path) -> list[Member]:
+    """The five nodes under ``root``, on consecutive ports from the federation's base port."""
+    layout = root / LAYOUT
+    base = json.loads(layout.read_text())["base_port"] if layout.exists() else BASE_PORT
+    return [Member(agency, root / agency, base + n) for n, agency in enumerate(AGENCY_ORDER)]
+
+
+def set_up(root: Path, records: int, seed: int, report: Callable[[str], None],
+           base_port: int = BASE_PORT) -> None:
+    """Initialise every node once, make them trust each other, load each one's slice."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / LAYOUT).write_text(json.dumps({"base_port": base_port}))
+    nodes = {}
+    for member in members(root):
+        if not (member.data_dir / "node.toml").exists():
+            Node.initialise(load_config(member.data_dir, agency=member.agency))[0].close()
+            report(f"initialised {member.agency} in {member.data_dir}")
+        nodes[member.agency] = Node(load_config(member.data_dir))
+    try:
+        jwks = {agency: node.jwks() for agency, node in nodes.items()}
+        for member in members(root):
+            with nodes[member.agency].transaction() as session:
+                for other in members(root):
+                    if other.agency != member.agency:
+                        add_partner(session, member.agency, other.agency, jwks[other.agency],
+                                    other.url)
+        scenario = root / "scenario.jsonl"
+        if not scenario.exists():
+            write_scenario(scenario, records, seed)
+        for agency, node in nodes.items():
+            loaded = load_own_drafts(node, scenario)
+            report(f"{agency}: {loaded.stored + loaded.already_held} records of its own")
+    finally:
+        for node in nodes.values():
+            node.close()
+
+
+def start(root: Path, interval: float) -> None:
+    """Start each node's gunicorn and scheduler (those not already running)."""
+    for member in members(root):
+        commands = {
+            "gunicorn": [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{member.port}",
+                         "-w", "2", "--access-logfile", "-", "enforce_share.app:create_app()"],
+            "scheduler": [sys.executable, "-m", "enforce_share", "scheduler",
+                          "--interval", str(interval)],
+        }
+        for process, command in commands.items():
+            if running(member, process):
+                continue
+            log = (member.data_dir / f"{process}.log").open("ab")
+            child = subprocess.Popen(
+                command, env={**os.environ, "ENFORCE_SHARE_DATA_DIR": str(member.data_dir)},
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            log.close()
+            member.pidfile(process).write_text(str(child.pid))
+
+
+def wait_until_serving(root: Path, seconds: float = 30) -> list[str]:
+    """The agencies whose node does not answer within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    pending = {member.agency: member for member in members(root)}
+    while pending and time.monotonic() < deadline:
+        for agency, member in list(pending.items()):
+            try:
+                with urllib.request.urlopen(f"{member.url}/api/v1/node", timeout=2):
+                    del pending[agency]
+            except OSError:
+                pass
+        time.sleep(0.2)
+    return sorted(pending)
+
+
+def running(member: Member, process: str) -> bool:
+    """Whether the recorded process is alive."""
+    try:
+        os.kill(int(member.pidfile(process).read_text()), 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return False
+    return True
+
+
+def stop(root: Path, seconds: float = 20) -> list[str]:
+    """Stop every process of the federation, waiting for them; the names of those stopped."""
+    stopped: dict[int, str] = {}
+    for member in members(root):
+        for process in PROCESSES:
+            if running(member, process):
+                pid = int(member.pidfile(process).read_text())
+                os.killpg(pid, signal.SIGTERM)
+                stopped[pid] = f"{member.agency} {process}"
+            member.pidfile(process).unlink(missing_ok=True)
+    deadline = time.monotonic() + seconds
+    for pid in stopped:
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
+            os.killpg(pid, signal.SIGKILL)
+    return list(stopped.values())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def status_table(root: Path) -> str:
+    """Per node: where it listens and, per origin, records held and lag behind its peers."""
+    agencies = list(AGENCY_ORDER)
+    lines = ["node  listens                 " + "".join(f"{a:>12}" for a in agencies)
+             + "  quarantined"]
+    for member in members(root):
+        node = Node(load_config(member.data_dir))
+        try:
+            status = node.sync_status()
+        finally:
+            node.close()
+        lag = {agency: 0 for agency in agencies}
+        for peer in status["peers"]:
+            for origin in peer["origins"]:
+                lag[origin["origin"]] = max(lag[origin["origin"]], origin["lag"])
+        cells = []
+        for agency in agencies:
+            held = status["held"].get(agency, 0)
+            cells.append(f"{'own ' if agency == member.agency else ''}{held}"
+                         + ("" if agency == member.agency or not lag[agency]
+                            else f" -{lag[agency]}"))
+        quarantined = sum(peer["quarantined"] for peer in status["peers"])
+        alive = "" if running(member, "gunicorn") else " (down)"
+        lines.append(f"{member.agency:<5} {member.url + alive:<24}"
+                     + "".join(f"{cell:>12}" for cell in cells) + f"  {quarantined:>11}")
+    return "\n".join(lines)
+
+
+def converged(root: Path) -> bool:
+    """Whether every node holds every other origin's log up to that origin's own head."""
+    held = {}
+    for member in members(root):
+        node = Node(load_config(member.data_dir))
+        try:
+            held[member.agency] = node.sync_status()["held"]
+        finally:
+            node.close()
+    return all(held[node].get(origin, 0) == held[origin].get(origin, 0)
+               for node in held for origin in held)

@@ -1,0 +1,101 @@
+"""The sync scheduler: one process per node (`enforce-share scheduler`), never in gunicorn.
+
+APScheduler runs one job per partner every ``interval`` seconds. A partner that fails a whole
+round is retried after an exponentially growing pause (interval × 2^failures, at most
+``max_backoff``). A lock file in the data dir makes a second scheduler of the same node refuse
+to start, however many gunicorn workers serve the API.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from ..errors import ConfigError
+from .puller import Outcome
+
+log = logging.getLogger(__name__)
+LOCK_FILE = "scheduler.lock"
+
+
+@contextmanager
+def single_instance(data_dir: Path) -> Iterator[None]:
+    """Hold the node's scheduler lock; ConfigError if another scheduler holds it."""
+    path = data_dir / LOCK_FILE
+    handle = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"another scheduler runs for {data_dir} ({path} is locked)"
+                              ) from None
+        os.ftruncate(handle, 0)
+        os.write(handle, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(handle)
+
+
+@dataclass
+class Backoff:
+    """Per-partner pause after failed rounds: interval × 2^failures, capped."""
+
+    interval: float
+    max_backoff: float
+    failures: dict[str, int] = field(default_factory=dict)
+    not_before: dict[str, float] = field(default_factory=dict)
+
+    def due(self, peer: str, now: float) -> bool:
+        """Whether ``peer`` may be pulled at ``now``."""
+        return now >= self.not_before.get(peer, 0.0)
+
+    def record(self, peer: str, outcomes: list[Outcome], now: float) -> None:
+        """Reset after any success; otherwise double the pause."""
+        if outcomes and all(outcome.error for outcome in outcomes):
+            failures = self.failures.get(peer, 0) + 1
+            self.failures[peer] = failures
+            pause = min(self.interval * 2 ** failures, self.max_backoff)
+            self.not_before[peer] = now + pause
+            log.warning("sync with %s failed %d time(s); next try in %.0f s", peer, failures,
+                        pause)
+        else:
+            self.failures.pop(peer, None)
+            self.not_before.pop(peer, None)
+
+
+def run(node: Any, interval: float, max_backoff: float = 600.0,
+        clock: Callable[[], float] = time.monotonic) -> None:
+    """Pull every partner every ``interval`` seconds until stopped (SIGTERM / Ctrl-C)."""
+    backoff = Backoff(interval, max_backoff)
+    # One worker: pulls of a node never race each other for the same origin's next seq.
+    scheduler = BlockingScheduler(timezone="UTC", executors={"default": ThreadPoolExecutor(1)})
+
+    def pull(peer: str) -> None:
+        if not backoff.due(peer, clock()):
+            return
+        outcomes = node.sync(peer)
+        backoff.record(peer, outcomes, clock())
+        for outcome in outcomes:
+            if outcome.stored or outcome.placeholders or outcome.upgraded or outcome.error:
+                log.info("%s from %s: +%d records, +%d placeholders, %d upgraded%s",
+                         outcome.origin, outcome.peer, outcome.stored, outcome.placeholders,
+                         outcome.upgraded, f" [{outcome.error}]" if outcome.error else "")
+
+    with single_instance(node.config.data_dir):
+        for peer in node.peers():  # partners known at start; restart to pick up new ones
+            scheduler.add_job(pull, "interval", seconds=interval, args=[peer.agency],
+                              id=f"pull-{peer.agency}", max_instances=1, coalesce=True,
+                              next_run_time=datetime.now(UTC))
+            peer.close()
+        scheduler.start()

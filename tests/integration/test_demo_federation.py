@@ -1,0 +1,66 @@
+"""`enforce-share federation up|status|down`: the README's run command, end to end."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from ..processes import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def free_run_of_ports(count: int = 5) -> int:
+    """A base port such that ``count`` consecutive ports are free."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count >= 65000:
+            continue
+        try:
+            sockets = []
+            for port in range(base, base + count):
+                held = socket.socket()
+                sockets.append(held)
+                held.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for held in sockets:
+                held.close()
+        return base
+    raise RuntimeError("no run of free ports")
+
+
+def es(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "enforce_share", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_federation_comes_up_syncs_and_goes_down(tmp_path) -> None:
+    root = str(tmp_path / "fed")
+    base = free_run_of_ports()
+    try:
+        up = es("federation", "up", "--dir", root, "--records", "400", "--interval", "2",
+                "--wait", "50", "--base-port", str(base))
+        assert up.returncode == 0, up.stderr[-2000:]
+        for n, agency in enumerate(("USA", "GBR", "CAN", "AUS", "NZL")):
+            assert f"{agency} listens on http://127.0.0.1:{base + n}" in up.stdout
+        table = up.stdout[up.stdout.index("node  listens"):]
+        rows = [line for line in table.splitlines() if re.match(r"^(USA|GBR|CAN|AUS|NZL) ", line)]
+        assert len(rows) == 5
+        assert not [row for row in rows if re.search(r" -\d+", row)], table  # no lag left
+        status = es("federation", "status", "--dir", root)
+        assert status.returncode == 0 and "own" in status.stdout
+    finally:
+        down = es("federation", "down", "--dir", root)
+    assert down.returncode == 0
+    assert "stopped 10 processes" in down.stdout
+    for port in range(base, base + 5):
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0
