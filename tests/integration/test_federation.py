@@ -18,7 +18,7 @@ from enforce_share.signing import jws
 from ..conftest import make_node
 from ..processes import gunicorn_node
 
-AGENCIES = ("GBR", "USA", "NZL")
+AGENCIES = ("USA", "GBR", "CAN", "AUS", "NZL")
 pytestmark = pytest.mark.slow
 
 
@@ -31,10 +31,10 @@ def post(base: str, payload: dict) -> dict:
 
 @pytest.fixture
 def federation(tmp_path):
-    """Three nodes, each trusting the others' keys and knowing their URLs."""
+    """Five nodes, each trusting the others' keys and knowing their URLs."""
     nodes = {agency: make_node(tmp_path / agency, agency) for agency in AGENCIES}
     with ExitStack() as stack:
-        urls = {agency: stack.enter_context(gunicorn_node(node.config.data_dir, None, workers=2))
+        urls = {agency: stack.enter_context(gunicorn_node(node.config.data_dir, None, workers=1))
                 for agency, node in nodes.items()}
         for agency, node in nodes.items():
             with node.transaction() as session:
@@ -72,9 +72,13 @@ def test_every_node_holds_exactly_what_is_released_to_it(federation, drafts) -> 
         post(urls["USA"], {**drafts.payload("procurement_trend"),
                            "marking": marking("USA", "GBR", "NZL", tlp="green")}),
         post(urls["NZL"], {**drafts.payload("actor"), "marking": marking("NZL", "GBR")}),
+        post(urls["CAN"], {**drafts.payload("violation"), "marking": marking(*AGENCIES)}),
+        post(urls["AUS"], {**drafts.payload("case"), "marking": marking("AUS", "NZL", "CAN",
+                                                                         tlp="amber+strict")}),
+        post(urls["AUS"], {**drafts.payload("actor"), "marking": marking("AUS", tlp="red")}),
     ]
     for _ in range(2):
-        for agency in ("USA", "NZL", "GBR"):
+        for agency in AGENCIES:
             outcomes = nodes[agency].sync()
             assert not [o for o in outcomes if o.error], outcomes
     for agency, node in nodes.items():
