@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import request
 from flask_smorest import Blueprint
 
 from ..schemas.api import FeedPageSchema, FeedQuerySchema, SyncStatusSchema
-from ..sync.httpsig import Message
+from ..sync.httpsig import Message, Unauthenticated
 from .records import node
+
+#: Security-relevant events; the audit trail of a later issue will store them too.
+audit = logging.getLogger("enforce_share.audit")
 
 blp = Blueprint("feed", __name__, url_prefix="/api/v1",
                 description="Node-to-node log feed (HTTP Message Signatures)")
@@ -27,8 +31,16 @@ def signed_message() -> Message:
 @blp.response(200, FeedPageSchema)
 def feed(query: dict[str, Any]) -> dict[str, Any]:
     """Entries of one origin's log after a seq: records the caller may see, else placeholders."""
-    caller = node().authenticate_partner(signed_message())
-    return node().feed(caller.agency, **query)
+    try:
+        caller = node().authenticate_partner(signed_message())
+    except Unauthenticated as refused:
+        audit.warning("feed refused: from=%s origin=%s reason=%s", request.remote_addr,
+                      query["origin"], refused.message)
+        raise
+    page = node().feed(caller.agency, **query)
+    audit.info("feed served: to=%s kid=%s origin=%s after=%d entries=%d", caller.agency,
+               caller.kid, query["origin"], query["after"], len(page["entries"]))
+    return page
 
 
 @blp.route("/sync/status")

@@ -75,10 +75,14 @@ def test_pages_continue_after_the_cursor(client, usa_signer, written) -> None:
     assert [e.get("seq") or e["record"]["seq"] for e in rest["entries"]] == [3, 4, 5]
 
 
-def test_unsigned_request_is_401(client, usa_signer, written) -> None:
-    response = client.get("/api/v1/feed?origin=GBR")
+def test_unsigned_request_is_401_with_an_audit_line(client, usa_signer, written,
+                                                   caplog) -> None:
+    with caplog.at_level("WARNING", logger="enforce_share.audit"):
+        response = client.get("/api/v1/feed?origin=GBR")
     assert response.status_code == 401
     assert response.json["error"]["code"] == "unauthorized"
+    assert any("feed refused" in r.getMessage() and "not signed" in r.getMessage()
+               for r in caplog.records)
 
 
 def test_replayed_request_is_401(client, usa_signer, written) -> None:
