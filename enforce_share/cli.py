@@ -341,3 +341,13 @@ def generate(count: int, seed: int, out: Path) -> None:
     with tqdm(total=count, desc="generating", unit="rec", disable=None) as bar:
         summary = write_scenario(out, count, seed, progress=bar.update)
     click.echo(f"wrote {count} drafts to {out}: {summary}")
+
+
+def _attach_subcommands() -> None:
+    """Command groups kept in modules of their own."""
+    from .cli_bundle import bundle
+
+    main.add_command(bundle)
+
+
+_attach_subcommands()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..errors import Error, VerificationError
-from ..records.ingest import BadEntry, ingest
+from ..records.ingest import BadEntry, IngestResult, ingest
 from ..records.models import LogHead
 from ..schemas.fields import AGENCIES
 from ..signing.trust import TrustRegistry
@@ -76,13 +76,10 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE) -> Outcom
     """Follow ``origin``'s log at ``peer`` until it has nothing new (or fails)."""
     outcome = Outcome(peer.agency, origin)
     while True:
-        with node.reading() as session:
-            head = session.get(LogHead, origin)
-            held = head.seq if head else 0
-            state = session.get(SyncState, (peer.agency, origin))
-            if state is not None and state.blocked_seq is not None and held < state.blocked_seq:
-                outcome.held, outcome.error = held, f"blocked at seq {state.blocked_seq}"
-                return outcome
+        held, blocked = resume_point(node, peer.agency, origin)
+        if blocked is not None:
+            outcome.held, outcome.error = held, blocked
+            return outcome
         try:
             page = peer.feed(origin, held, limit)
         except Error as exc:
@@ -90,11 +87,14 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE) -> Outcom
             outcome.held, outcome.error = held, exc.message
             return outcome
         try:
-            with node.transaction() as session:
-                progress = _apply_page(session, node.agency, peer.agency, origin, page)
+            progress = apply_page(node, peer.agency, origin, held, page)
         except VerificationError as exc:
-            _reject(node, peer.agency, origin, held, page, exc)
             outcome.held, outcome.error = held, f"{exc.reason}: {exc.message}"
+            return outcome
+        except Exception as exc:  # a fault here must not stop the other origins and peers
+            log.exception("pulling %s from %s failed", origin, peer.agency)
+            _failed(node, peer.agency, origin, f"internal error: {exc.__class__.__name__}")
+            outcome.held, outcome.error = held, f"internal error: {exc.__class__.__name__}"
             return outcome
         outcome.stored += progress.stored
         outcome.placeholders += progress.placeholders
@@ -104,7 +104,35 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE) -> Outcom
             return outcome
 
 
-def _apply_page(session: Session, own: str, peer: str, origin: str, page: dict[str, Any]):
+def resume_point(node: Any, peer: str, origin: str) -> tuple[int, str | None]:
+    """The seq held of ``origin``'s log, and why ``peer`` may not supply the next (or None)."""
+    with node.reading() as session:
+        head = session.get(LogHead, origin)
+        held = head.seq if head else 0
+        state = session.get(SyncState, (peer, origin))
+        if state is not None and state.blocked_seq is not None and held < state.blocked_seq:
+            return held, f"blocked at seq {state.blocked_seq}"
+        return held, None
+
+
+def apply_page(node: Any, peer: str, origin: str, held: int, page: dict[str, Any]
+               ) -> IngestResult:
+    """Verify and store one page of ``origin``'s log after ``held`` from ``peer``, in one go.
+
+    The page is what a feed answers for ``after=held`` (a pull, or a bundle line cut to it).
+    On a VerificationError nothing of the page is stored: the evidence is quarantined, the
+    peer blocked at the bad seq, and the error raised again.
+    """
+    try:
+        with node.transaction() as session:
+            return _apply_page(session, node.agency, peer, origin, page)
+    except VerificationError as exc:
+        _reject(node, peer, origin, held, page, exc)
+        raise
+
+
+def _apply_page(session: Session, own: str, peer: str, origin: str, page: dict[str, Any]
+                ) -> IngestResult:
     registry = TrustRegistry.load(session)
     if page.get("checkpoint") is None:
         return ingest(session, registry, [], own)

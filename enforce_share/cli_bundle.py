@@ -1,0 +1,77 @@
+"""`enforce-share bundle`: offline exchange of signed logs with air-gapped partners."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from .adapters.bundle_file import bundle_size, bundle_writer, read_bundle
+from .config import load_config
+from .errors import Error, InvalidInput
+from .node import Node
+from .schemas.fields import AGENCIES
+from .sync.bundle import export_bundle, import_bundle, parse_since
+
+
+def _node(ctx: click.Context) -> Node:
+    """The node of the root command's --data-dir (as `enforce-share`'s other commands open it)."""
+    node = Node(load_config(ctx.find_root().obj))
+    node.config.require_agency()
+    ctx.call_on_close(node.close)
+    return node
+
+
+def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dict[str, int]:
+    try:
+        return parse_since(value)
+    except InvalidInput as exc:
+        raise click.BadParameter(exc.message, ctx, param) from exc
+
+
+@click.group()
+def bundle() -> None:
+    """Offline exchange: signed records and checkpoints in a file, for air-gapped partners."""
+
+
+@bundle.command("export")
+@click.option("--for", "recipient", required=True,
+              type=click.Choice(AGENCIES, case_sensitive=False),
+              help="The partner it is for: records go in full only where released to it.")
+@click.option("--since", callback=_since, metavar="ORIGIN=SEQ[,...]",
+              help="Per origin, the seq after which to start, e.g. GBR=120,USA=40 "
+                   "(origins not named: from the start).")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def bundle_export(ctx: click.Context, recipient: str, since: dict[str, int], path: Path) -> None:
+    """Write every log held here, as the feed serves it to a partner, to PATH (.gz: gzip)."""
+    node = _node(ctx)
+    recipient = recipient.upper()
+    with node.reading() as session, tqdm(desc="exporting", unit="entry", disable=None) as bar:
+        with bundle_writer(path, bar.update) as write:
+            spans = export_bundle(session, node.agency, recipient, since, write)
+    for span in spans:
+        click.echo(f"{span.origin}: seqs {span.after + 1}-{span.last}, {span.records} records, "
+                   f"{span.placeholders} placeholders" if span.last > span.after
+                   else f"{span.origin}: nothing after seq {span.after}")
+    click.echo(f"wrote {path} for {recipient}")
+
+
+@bundle.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def bundle_import(ctx: click.Context, path: Path) -> None:
+    """Verify and store a bundle made for this node, with exactly the checks of a pull."""
+    node = _node(ctx)
+    with tqdm(total=bundle_size(path), desc="importing", unit="B", unit_scale=True,
+              disable=None) as bar:
+        outcomes = import_bundle(node, read_bundle(path, bar.update))
+    for outcome in outcomes:
+        line = (f"{outcome.origin} from {outcome.peer}: +{outcome.stored} records, "
+                f"+{outcome.placeholders} placeholders, {outcome.upgraded} upgraded; "
+                f"held seq {outcome.held}")
+        click.echo(line + (f"  [{outcome.error}]" if outcome.error else ""))
+    failed = [outcome.origin for outcome in outcomes if outcome.error]
+    if failed:
+        raise Error(f"{', '.join(failed)} not imported in full (see above)")

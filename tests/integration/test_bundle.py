@@ -1,0 +1,300 @@
+"""Offline bundles: export what a partner may see, import it with exactly the checks of a pull."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import stat
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner, Result
+from sqlalchemy import func, select
+
+from enforce_share.cli import main
+from enforce_share.cli_bundle import bundle
+from enforce_share.config import ENVIRONMENT
+from enforce_share.markings import releasable
+from enforce_share.node import Node
+from enforce_share.partners import add_partner
+from enforce_share.records.models import Checkpoint, LogHead, Placeholder, Record
+from enforce_share.sync.bundle import export_bundle
+from enforce_share.sync.models import Quarantined, SyncState
+from enforce_share.sync.puller import pull_origin
+
+from ..conftest import make_node
+
+TO_AUS = {"tlp": "green", "releasable_to": ["GBR", "USA", "AUS"]}
+NOT_AUS = {"tlp": "amber", "releasable_to": ["GBR", "USA"]}
+RED = {"tlp": "red", "releasable_to": ["GBR", "USA", "AUS"]}
+
+Cli = Callable[..., Result]
+
+
+@dataclass
+class LocalPeer:
+    """A node's feed as ``requester`` would get it over HTTP, called in-process."""
+
+    node: Node
+    requester: str
+
+    @property
+    def agency(self) -> str:
+        return self.node.agency
+
+    def feed(self, origin: str, after: int, limit: int) -> dict[str, Any]:
+        return self.node.feed(self.requester, origin, after, limit)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch) -> None:
+    """No node settings leak in from the shell running the tests."""
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    """``enforce-share --data-dir NODE_DIR ARGS...`` with the bundle group attached."""
+    main.add_command(bundle)
+    runner = CliRunner()
+
+    def invoke(node: Node, *args: str) -> Result:
+        return runner.invoke(main, ["--data-dir", str(node.config.data_dir), *args])
+
+    return invoke
+
+
+@pytest.fixture
+def second_database_url(database_url: str) -> Iterator[str | None]:
+    """Another empty database on the same backend: its own PostgreSQL schema (SQLite: None)."""
+    if database_url.startswith("sqlite"):
+        yield None
+        return
+    server = database_url.split("?", 1)[0]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{server}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def usa(tmp_path: Path, drafts) -> Iterator[Node]:
+    """An origin whose log GBR relays: records for AUS, one not for AUS, one RED."""
+    node = make_node(tmp_path / "usa", "USA")
+    node.add_records([drafts("actor", TO_AUS), drafts("actor", NOT_AUS), drafts("case", RED),
+                      drafts("violation", TO_AUS)])
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def gbr(tmp_path: Path, database_url: str, drafts, usa: Node) -> Iterator[Node]:
+    """The exporting node (SQLite and PostgreSQL): its own log and USA's, pulled."""
+    node = make_node(tmp_path / "gbr", "GBR", database_url)
+    node.add_records([drafts("actor", TO_AUS), drafts("violation", NOT_AUS),
+                      drafts("procurement_trend", TO_AUS), drafts("actor", RED)])
+    with node.transaction() as session:
+        add_partner(session, "GBR", "USA", usa.jwks(), None)
+    assert pull_origin(node, LocalPeer(usa, "GBR"), "USA").error is None
+    yield node
+    node.close()
+
+
+def new_aus(path: Path, gbr: Node, usa: Node, database_url: str | None = None) -> Node:
+    """An AUS node trusting GBR and USA, known to GBR as a partner (so GBR may export to it)."""
+    node = make_node(path, "AUS", database_url)
+    with node.transaction() as session:
+        add_partner(session, "AUS", "GBR", gbr.jwks(), None)
+        add_partner(session, "AUS", "USA", usa.jwks(), None)
+    with gbr.transaction() as session:
+        add_partner(session, "GBR", "AUS", node.jwks(), None)
+    return node
+
+
+@pytest.fixture
+def aus(tmp_path: Path, gbr: Node, usa: Node, second_database_url: str | None
+        ) -> Iterator[Node]:
+    """The air-gapped importing node (same backend as GBR)."""
+    node = new_aus(tmp_path / "aus", gbr, usa, second_database_url)
+    yield node
+    node.close()
+
+
+def export(cli: Cli, gbr: Node, path: Path, *options: str) -> Path:
+    result = cli(gbr, "bundle", "export", "--for", "AUS", *options, str(path))
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def holdings(node: Node) -> dict[str, Any]:
+    """Everything a sync stores, in comparable form (other origins' logs only)."""
+    with node.reading() as session:
+        return {
+            "records": set(session.execute(select(
+                Record.origin, Record.seq, Record.id, Record.record_hash, Record.head
+            ).where(Record.origin != node.agency)).all()),
+            "placeholders": set(session.execute(select(
+                Placeholder.origin, Placeholder.seq, Placeholder.record_hash, Placeholder.head
+            )).all()),
+            "checkpoints": set(session.execute(select(
+                Checkpoint.origin, Checkpoint.seq, Checkpoint.head, Checkpoint.jws
+            ).where(Checkpoint.origin != node.agency)).all()),
+            "heads": set(session.execute(select(LogHead.origin, LogHead.seq, LogHead.head)
+                                         .where(LogHead.origin != node.agency)).all()),
+        }
+
+
+def own_head(node: Node) -> tuple[str, int, str]:
+    log = node.describe()["log"]
+    return node.agency, log["seq"], log["head"]
+
+
+def test_export_holds_exactly_what_is_released_to_the_partner(gbr, usa, aus) -> None:
+    lines: list[dict[str, Any]] = []
+    with gbr.reading() as session:
+        export_bundle(session, "GBR", "AUS", {}, lines.append)
+        rows = list(session.scalars(select(Record)))
+        holes = set(session.execute(select(Placeholder.origin, Placeholder.seq)).all())
+    header, pages = lines[0], lines[1:]
+    assert (header["bundle"], header["from"], header["for"]) == ("enforce-share/1", "GBR", "AUS")
+    full = {entry["record"]["id"] for page in pages for entry in page["entries"]
+            if "record" in entry}
+    held_back = {(entry["origin"], entry["seq"]) for page in pages
+                 for entry in page["entries"] if "hash" in entry}
+    assert full == {row.id for row in rows if releasable(row.tlp, row.releasable_to, "AUS")}
+    assert held_back == holes | {(row.origin, row.seq) for row in rows
+                                 if not releasable(row.tlp, row.releasable_to, "AUS")}
+    assert ("USA", 4) in holes  # USA's RED record: GBR never held it, AUS gets the hash only
+    for node in (gbr, usa):
+        seqs = [entry["record"]["seq"] if "record" in entry else entry["seq"]
+                for page in pages if page["origin"] == node.agency for entry in page["entries"]]
+        assert seqs == list(range(1, node.describe()["log"]["seq"] + 1)), node.agency
+
+
+def test_import_gives_what_a_pull_gives(cli, tmp_path, gbr, usa, aus) -> None:
+    result = cli(aus, "bundle", "import", str(export(cli, gbr, tmp_path / "gbr.jsonl")))
+    assert result.exit_code == 0, result.output
+    pulled = new_aus(tmp_path / "aus-pulled", gbr, usa)
+    for origin in ("GBR", "USA"):
+        assert pull_origin(pulled, LocalPeer(gbr, "AUS"), origin).error is None
+    imported = holdings(aus)
+    assert imported == holdings(pulled)
+    assert imported["heads"] == {own_head(gbr), own_head(usa)}
+    assert imported["records"] and imported["placeholders"]
+    pulled.close()
+
+
+def test_importing_twice_changes_nothing(cli, tmp_path, gbr, aus) -> None:
+    path = export(cli, gbr, tmp_path / "gbr.jsonl")
+    assert cli(aus, "bundle", "import", str(path)).exit_code == 0
+    before = holdings(aus)
+    with aus.reading() as session:
+        states = set(session.execute(select(SyncState.peer, SyncState.origin,
+                                            SyncState.last_success)).all())
+    result = cli(aus, "bundle", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "+0 records, +0 placeholders" in result.output
+    assert holdings(aus) == before
+    with aus.reading() as session:
+        assert set(session.execute(select(SyncState.peer, SyncState.origin,
+                                          SyncState.last_success)).all()) == states
+
+
+def test_a_tampered_record_is_quarantined_and_its_page_not_stored(cli, tmp_path, gbr,
+                                                                  aus) -> None:
+    lines = read_lines(export(cli, gbr, tmp_path / "gbr.jsonl"))
+    (page,) = [line for line in lines[1:] if line.get("origin") == "GBR"]
+    entry = next(e for e in page["entries"] if e.get("record", {}).get("seq", 0) > 2)
+    entry["record"]["body"]["title" if "title" in entry["record"]["body"] else "name"] += "."
+    path = tmp_path / "tampered.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = cli(aus, "bundle", "import", str(path))
+    assert result.exit_code == 1
+    assert "bad_signature" in result.output
+    with aus.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Record).where(
+            Record.origin == "GBR")) == 0
+        assert session.scalar(select(func.count()).select_from(Placeholder).where(
+            Placeholder.origin == "GBR")) == 0
+        quarantined = session.scalars(select(Quarantined)).one()
+    assert (quarantined.peer, quarantined.origin, quarantined.seq, quarantined.reason) == (
+        "GBR", "GBR", entry["record"]["seq"], "bad_signature")
+
+
+def test_a_bundle_for_another_agency_is_refused(cli, tmp_path, gbr, aus) -> None:
+    path = tmp_path / "for-usa.jsonl"
+    assert cli(gbr, "bundle", "export", "--for", "USA", str(path)).exit_code == 0
+    before = holdings(aus)
+    result = cli(aus, "bundle", "import", str(path))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: this bundle is for USA, not for this node (AUS): ask GBR for one exported "
+        "--for AUS"]
+    assert holdings(aus) == before
+
+
+def test_gzip_round_trip(cli, tmp_path, gbr, aus) -> None:
+    plain = read_lines(export(cli, gbr, tmp_path / "gbr.jsonl"))
+    packed = export(cli, gbr, tmp_path / "gbr.jsonl.gz")
+    assert packed.read_bytes()[:2] == b"\x1f\x8b"
+    assert [line for line in read_lines(packed) if "entries" in line] == [
+        line for line in plain if "entries" in line]
+    result = cli(aus, "bundle", "import", str(packed))
+    assert result.exit_code == 0, result.output
+    ids = {entry["record"]["id"] for line in plain if "entries" in line
+           for entry in line["entries"] if "record" in entry}
+    with aus.reading() as session:
+        assert set(session.scalars(select(Record.id).where(Record.origin != "AUS"))) == ids
+
+
+def test_since_exports_later_seqs_and_imports_after_the_earlier_bundle(
+        cli, tmp_path, drafts, gbr, usa, aus) -> None:
+    first = export(cli, gbr, tmp_path / "first.jsonl")
+    gbr_seq, usa_seq = gbr.describe()["log"]["seq"], usa.describe()["log"]["seq"]
+    gbr.add_records([drafts("actor", TO_AUS), drafts("case", NOT_AUS)])
+    later = export(cli, gbr, tmp_path / "later.jsonl", "--since", f"GBR={gbr_seq},usa={usa_seq}")
+    seqs = {(line["origin"], entry["record"]["seq"] if "record" in entry else entry["seq"])
+            for line in read_lines(later)[1:] for entry in line["entries"]}
+    assert seqs == {("GBR", gbr_seq + 1), ("GBR", gbr_seq + 2)}
+    for path in (first, later):
+        result = cli(aus, "bundle", "import", str(path))
+        assert result.exit_code == 0, result.output
+    assert holdings(aus)["heads"] == {own_head(gbr), own_head(usa)}
+
+
+def test_a_later_bundle_without_the_earlier_one_stores_and_blames_nothing(
+        cli, tmp_path, gbr, aus) -> None:
+    later = export(cli, gbr, tmp_path / "later.jsonl", "--since", "GBR=2")
+    result = cli(aus, "bundle", "import", str(later))
+    assert result.exit_code == 1
+    assert "starts at seq 3 but this node holds up to 0" in result.output
+    with aus.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Record).where(
+            Record.origin == "GBR")) == 0
+        assert session.scalar(select(func.count()).select_from(Quarantined)) == 0
+    first = export(cli, gbr, tmp_path / "first.jsonl")
+    assert cli(aus, "bundle", "import", str(first)).exit_code == 0
+
+
+def test_the_bundle_file_is_owner_only(cli, tmp_path, gbr, aus) -> None:
+    path = export(cli, gbr, tmp_path / "gbr.jsonl.gz")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []

@@ -1,0 +1,257 @@
+"""Faults during sync: a puller or a serving node killed mid-pull, and withdrawals that follow."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from enforce_share.app import create_app
+from enforce_share.markings import releasable
+from enforce_share.partners import add_partner
+from enforce_share.records.drafts import Draft
+from enforce_share.records.models import LogHead, Placeholder, Record
+from enforce_share.signing import jws
+from enforce_share.signing.node_keys import current_signer
+
+from ..conftest import make_node
+from ..factories import DraftFactory
+from ..processes import ROOT, _wait_ready, free_port
+from .test_feed import signed_headers
+
+TOTAL_DRAFTS = 3_000
+SHARED = {"tlp": "green", "releasable_to": ["GBR", "USA", "NZL"]}
+#: Every third record is not released to USA: USA's copy of the log holds placeholders too.
+MARKINGS = (SHARED, {"tlp": "amber", "releasable_to": ["GBR", "USA"]},
+            {"tlp": "amber", "releasable_to": ["GBR", "NZL"]})
+
+
+@contextmanager
+def gunicorn_group(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """gunicorn for a node, leading its own process group so a test can SIGKILL all of it."""
+    port = free_port()
+    env = {**os.environ, "ENFORCE_SHARE_DATA_DIR": str(data_dir),
+           "ENFORCE_SHARE_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
+           "ENFORCE_SHARE_LOG_LEVEL": "warning"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"),
+         "--access-logfile", os.devnull, "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process)
+        yield base, process
+    finally:
+        with _gone_already():
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+        process.stderr.close()
+
+
+@contextmanager
+def _gone_already() -> Iterator[None]:
+    try:
+        yield
+    except ProcessLookupError:  # the test killed it already
+        pass
+
+
+@pytest.fixture(scope="module")
+def gbr(tmp_path_factory):
+    """GBR's log: the key announcement and 3,000 records, a third not released to USA."""
+    node = make_node(tmp_path_factory.mktemp("faults") / "gbr", "GBR")
+    drafts = DraftFactory()
+    for start in range(0, TOTAL_DRAFTS, 500):
+        node.add_records([drafts("actor", MARKINGS[i % 3]) for i in range(start, start + 500)])
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def usa(tmp_path, gbr):
+    """A fresh USA node, trusted by GBR and trusting it."""
+    node = make_node(tmp_path / "usa", "USA")
+    with gbr.transaction() as session:
+        add_partner(session, "GBR", "USA", node.jwks(), None)
+    yield node
+    node.close()
+
+
+def point_at(usa, gbr, url: str) -> None:
+    """USA pulls GBR's log from ``url``."""
+    with usa.transaction() as session:
+        add_partner(session, "USA", "GBR", gbr.jwks(), url)
+
+
+def held_seq(usa) -> int:
+    with usa.reading() as session:
+        head = session.get(LogHead, "GBR")
+        return head.seq if head else 0
+
+
+def start_puller(usa) -> subprocess.Popen:
+    """`enforce-share sync --peer GBR` for USA, in a process of its own."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "enforce_share", "--data-dir", str(usa.config.data_dir),
+         "sync", "--peer", "GBR"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for_first_page(usa, puller: subprocess.Popen, seconds: float = 60) -> None:
+    """Return as soon as USA has stored a page of GBR's log (and not all of it, we hope)."""
+    deadline = time.monotonic() + seconds
+    while held_seq(usa) == 0:
+        assert puller.poll() is None, puller.communicate()
+        assert time.monotonic() < deadline, "the puller stored nothing"
+        time.sleep(0.005)
+
+
+def sync_to_completion(usa) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "enforce_share", "--data-dir", str(usa.config.data_dir),
+         "sync", "--peer", "GBR"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "[" not in done.stdout, done.stdout  # no outcome reported an error
+
+
+def assert_complete_copy(usa, gbr) -> None:
+    """USA holds GBR's log once each seq, chained to GBR's checkpoint, content as released."""
+    with usa.reading() as session:
+        records = session.execute(select(Record.seq, Record.id, Record.record_hash).where(
+            Record.origin == "GBR")).all()
+        holes = session.execute(select(Placeholder.seq, Placeholder.record_hash).where(
+            Placeholder.origin == "GBR")).all()
+    top = gbr.describe()["log"]["seq"]
+    seqs = sorted([row.seq for row in records] + [row.seq for row in holes])
+    assert seqs == list(range(1, top + 1))  # no loss, no duplicate
+    hashes = {row.seq: row.record_hash for row in records} | {
+        row.seq: row.record_hash for row in holes}
+    head = jws.ZERO_HEAD
+    for seq in range(1, top + 1):
+        head = jws.next_head(head, hashes[seq])
+    checkpoint = gbr.checkpoint("GBR")["checkpoint"]
+    assert (checkpoint["seq"], checkpoint["head"]) == (top, head)
+    assert held_seq(usa) == top
+    with gbr.reading() as session:
+        released = {row.id for row in session.scalars(select(Record).where(
+            Record.origin == "GBR")) if releasable(row.tlp, row.releasable_to, "USA")}
+    assert [row.id for row in records] and {row.id for row in records} == released
+    assert len(records) == len(released)
+
+
+@pytest.mark.slow
+def test_puller_killed_mid_pull_resumes_without_loss_or_duplicates(gbr, usa) -> None:
+    with gunicorn_group(gbr.config.data_dir) as (url, _):
+        point_at(usa, gbr, url)
+        puller = start_puller(usa)
+        wait_for_first_page(usa, puller)
+        puller.send_signal(signal.SIGKILL)
+        puller.communicate(timeout=15)
+        assert puller.returncode == -signal.SIGKILL
+        assert 0 < held_seq(usa) < gbr.describe()["log"]["seq"]  # killed mid-pull
+        sync_to_completion(usa)
+        assert_complete_copy(usa, gbr)
+        sync_to_completion(usa)  # pulling again changes nothing
+        assert_complete_copy(usa, gbr)
+
+
+@pytest.mark.slow
+def test_serving_node_killed_mid_pull_then_restarted(gbr, usa) -> None:
+    with gunicorn_group(gbr.config.data_dir) as (url, server):
+        point_at(usa, gbr, url)
+        puller = start_puller(usa)
+        wait_for_first_page(usa, puller)
+        os.killpg(server.pid, signal.SIGKILL)
+        out, _ = puller.communicate(timeout=60)
+    assert puller.returncode == 0
+    (line,) = [line for line in out.decode().splitlines() if line.startswith("GBR from GBR")]
+    assert "[" in line, line  # the round reported the peer gone, and stopped
+    assert 0 < held_seq(usa) < gbr.describe()["log"]["seq"]  # the pull stopped part way
+    with gunicorn_group(gbr.config.data_dir) as (url, _):  # GBR comes back (another port)
+        point_at(usa, gbr, url)
+        sync_to_completion(usa)
+    assert_complete_copy(usa, gbr)
+
+
+# --- withdrawal propagation ------------------------------------------------------------------
+
+
+@pytest.fixture
+def trio(tmp_path):
+    """GBR, USA and NZL nodes; USA and GBR trust each other, NZL is USA's partner."""
+    nodes = {agency: make_node(tmp_path / agency, agency) for agency in ("GBR", "USA", "NZL")}
+    with nodes["GBR"].transaction() as session:
+        add_partner(session, "GBR", "USA", nodes["USA"].jwks(), None)
+    with nodes["USA"].transaction() as session:
+        add_partner(session, "USA", "NZL", nodes["NZL"].jwks(), None)
+    yield nodes
+    for node in nodes.values():
+        node.close()
+
+
+def withdraw(node, *targets: str) -> None:
+    node.add_records([Draft("withdrawal", SHARED, {"target": target, "reason": "issued in error"})
+                      for target in targets])
+
+
+def usa_feed_for_nzl(nodes) -> list[dict]:
+    """USA's relay of GBR's log as NZL receives it (a signed request from NZL's node)."""
+    with nodes["NZL"].reading() as session:
+        signer = current_signer(session, "NZL", nodes["NZL"].config.keys_dir)
+    path = "/api/v1/feed?origin=GBR&after=0&limit=100"
+    app = create_app(nodes["USA"].config)
+    try:
+        response = app.test_client().get(path, headers=signed_headers(path, signer))
+    finally:
+        app.extensions["enforce_share"].close()
+    assert response.status_code == 200, response.json
+    return response.json["entries"]
+
+
+def usa_answers(nodes, record_id: str) -> int:
+    app = create_app(nodes["USA"].config)
+    try:
+        return app.test_client().get(f"/api/v1/records/{record_id}").status_code
+    finally:
+        app.extensions["enforce_share"].close()
+
+
+@pytest.mark.slow
+def test_withdrawal_reaches_a_peer_that_pulled_the_record(trio, drafts) -> None:
+    gbr, usa = trio["GBR"], trio["USA"]
+    target, kept = gbr.add_records([drafts("actor", SHARED), drafts("actor", SHARED)])
+    with gunicorn_group(gbr.config.data_dir) as (url, _):
+        point_at(usa, gbr, url)
+        assert not [o.error for o in usa.sync("GBR") if o.error]
+        assert usa_answers(trio, target.id) == 200
+        assert "record" in usa_feed_for_nzl(trio)[target.seq - 1]
+        withdraw(gbr, target.id)
+        assert not [o.error for o in usa.sync("GBR") if o.error]
+    assert usa_answers(trio, target.id) == 410
+    assert usa_answers(trio, kept.id) == 200
+    entries = usa_feed_for_nzl(trio)
+    assert entries[target.seq - 1] == {"origin": "GBR", "seq": target.seq,
+                                       "hash": target.record_hash}
+    assert "record" in entries[kept.seq - 1]
+    assert entries[-1]["record"]["type"] == "withdrawal"  # the withdrawal stays in the log
+
+
+@pytest.mark.slow
+def test_two_withdrawals_in_one_page_both_reach_the_peer(trio, drafts) -> None:
+    gbr, usa = trio["GBR"], trio["USA"]
+    first, second = gbr.add_records([drafts("actor", SHARED), drafts("actor", SHARED)])
+    with gunicorn_group(gbr.config.data_dir) as (url, _):
+        point_at(usa, gbr, url)
+        assert not [o.error for o in usa.sync("GBR") if o.error]
+        withdraw(gbr, first.id, second.id)  # one batch: both withdrawals in the next page
+        assert not [o.error for o in usa.sync("GBR") if o.error]
+    assert (usa_answers(trio, first.id), usa_answers(trio, second.id)) == (410, 410)
