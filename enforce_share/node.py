@@ -31,7 +31,7 @@ from .signing.node_keys import (
     register_own_key,
 )
 from .signing.trust import TrustRegistry, export_jwks
-from .sync.feed import feed_page
+from .sync.feed import feed_page_json
 from .sync.httpsig import Caller, Message, authenticate
 from .sync.puller import Outcome, sync_round
 from .sync.status import sync_status
@@ -139,10 +139,10 @@ class Node:
             partners = {partner.agency for partner in list_partners(session)}
             return authenticate(message, session, TrustRegistry.load(session), partners)
 
-    def feed(self, requester: str, origin: str, after: int, limit: int) -> dict[str, Any]:
-        """A page of ``origin``'s log for ``requester``'s node."""
+    def feed(self, requester: str, origin: str, after: int, limit: int) -> tuple[str, int]:
+        """A page of ``origin``'s log for ``requester``'s node, as JSON text; entry count."""
         with self.reading() as session:
-            return feed_page(session, requester, origin, after, limit)
+            return feed_page_json(session, requester, origin, after, limit)
 
     def peers(self, only: str | None = None) -> list[HttpPeer]:
         """The partners with a URL, as feeds asked with this node's current key."""

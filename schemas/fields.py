@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import pycountry
@@ -18,6 +18,7 @@ _HS_CODE = re.compile(r"^[0-9]{6,10}$")
 # Commerce Control List numbers (e.g. 3A001.a.2, 5A992.c, 0A606.a) and the EAR99 basket.
 _ECCN = re.compile(r"^(EAR99|[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*)$")
 _TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
@@ -149,10 +150,13 @@ def is_currency(value: str) -> bool:
 
 def is_date(value: str) -> bool:
     """A real calendar day written ``YYYY-MM-DD``."""
+    if not _DATE.fullmatch(value):
+        return False
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date().isoformat() == value
+        date.fromisoformat(value)
     except ValueError:
         return False
+    return True
 
 
 def is_timestamp(value: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 import rfc8785
@@ -57,6 +58,12 @@ def header(token: str) -> dict[str, Any]:
     protected, payload, _ = token.split(".")
     if payload:
         raise VerificationError("malformed_jws", "the payload must be detached (empty)")
+    return _checked_header(protected)
+
+
+@lru_cache(maxsize=256)
+def _checked_header(protected: str) -> dict[str, Any]:
+    """Decode and check one protected header (a node's records share a handful of them)."""
     try:
         decoded = json.loads(base64.urlsafe_b64decode(protected + "=" * (-len(protected) % 4)))
     except (ValueError, UnicodeDecodeError) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -73,35 +74,47 @@ def sync_round(node: Any, peers: Sequence[Peer],
 
 
 def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE) -> Outcome:
-    """Follow ``origin``'s log at ``peer`` until it has nothing new (or fails)."""
+    """Follow ``origin``'s log at ``peer`` until it has nothing new (or fails).
+
+    While one page is verified and stored, the next is already being fetched (the peer's
+    ``next`` cursor): the peer's serving time overlaps ours. A prefetched page that does not
+    start where the stored log ends is dropped and asked for again.
+    """
     outcome = Outcome(peer.agency, origin)
-    while True:
-        held, blocked = resume_point(node, peer.agency, origin)
-        if blocked is not None:
-            outcome.held, outcome.error = held, blocked
-            return outcome
-        try:
-            page = peer.feed(origin, held, limit)
-        except Error as exc:
-            _failed(node, peer.agency, origin, exc.message)
-            outcome.held, outcome.error = held, exc.message
-            return outcome
-        try:
-            progress = apply_page(node, peer.agency, origin, held, page)
-        except VerificationError as exc:
-            outcome.held, outcome.error = held, f"{exc.reason}: {exc.message}"
-            return outcome
-        except Exception as exc:  # a fault here must not stop the other origins and peers
-            log.exception("pulling %s from %s failed", origin, peer.agency)
-            _failed(node, peer.agency, origin, f"internal error: {exc.__class__.__name__}")
-            outcome.held, outcome.error = held, f"internal error: {exc.__class__.__name__}"
-            return outcome
-        outcome.stored += progress.stored
-        outcome.placeholders += progress.placeholders
-        outcome.upgraded += progress.upgraded
-        outcome.held = progress.heads.get(origin, (held, ""))[0]
-        if page.get("next") is None or outcome.held == held:
-            return outcome
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as fetcher:
+        ahead: tuple[int, Future[dict[str, Any]]] | None = None
+        while True:
+            held, blocked = resume_point(node, peer.agency, origin)
+            if blocked is not None:
+                outcome.held, outcome.error = held, blocked
+                return outcome
+            if ahead is None or ahead[0] != held:
+                ahead = (held, fetcher.submit(peer.feed, origin, held, limit))
+            try:
+                page = ahead[1].result()
+            except Error as exc:
+                _failed(node, peer.agency, origin, exc.message)
+                outcome.held, outcome.error = held, exc.message
+                return outcome
+            following = page.get("next")
+            ahead = None if following is None else (
+                following, fetcher.submit(peer.feed, origin, following, limit))
+            try:
+                progress = apply_page(node, peer.agency, origin, held, page)
+            except VerificationError as exc:
+                outcome.held, outcome.error = held, f"{exc.reason}: {exc.message}"
+                return outcome
+            except Exception as exc:  # a fault here must not stop the other origins and peers
+                log.exception("pulling %s from %s failed", origin, peer.agency)
+                _failed(node, peer.agency, origin, f"internal error: {exc.__class__.__name__}")
+                outcome.held, outcome.error = held, f"internal error: {exc.__class__.__name__}"
+                return outcome
+            outcome.stored += progress.stored
+            outcome.placeholders += progress.placeholders
+            outcome.upgraded += progress.upgraded
+            outcome.held = progress.heads.get(origin, (held, ""))[0]
+            if following is None or outcome.held == held:
+                return outcome
 
 
 def resume_point(node: Any, peer: str, origin: str) -> tuple[int, str | None]:

@@ -48,7 +48,8 @@ class LocalPeer:
         return self.node.agency
 
     def feed(self, origin: str, after: int, limit: int) -> dict[str, Any]:
-        return self.node.feed(self.requester, origin, after, limit)
+        text, _ = self.node.feed(self.requester, origin, after, limit)
+        return json.loads(text)
 
 
 @pytest.fixture(autouse=True)

@@ -132,3 +132,15 @@ def test_withdrawn_record_is_served_as_a_placeholder(client, node, drafts, usa_s
     entries = get_feed(client, usa_signer).json["entries"]
     assert "record" not in entries[target.seq - 1]
     assert entries[target.seq - 1]["hash"] == target.record_hash
+
+
+def test_the_json_page_is_the_document_page(node, written, partner) -> None:
+    import json
+
+    from enforce_share.sync.feed import feed_page, feed_page_json
+
+    with node.reading() as session:
+        document = feed_page(session, "USA", "GBR", 0, 3)
+        text, count = feed_page_json(session, "USA", "GBR", 0, 3)
+    assert json.loads(text) == document
+    assert count == 3 and document["next"] == 3
