@@ -32,7 +32,7 @@ from .checkpoints import (
 from .models import Equivocation, Quarantined, SyncState
 
 log = logging.getLogger(__name__)
-PAGE = 500
+PAGE = 1000
 
 
 class Peer(Protocol):
