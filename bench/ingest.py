@@ -21,21 +21,21 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import rfc8785
 import sqlalchemy as sa
+from common import as_gbr, progress
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from joserfc.jwk import OKPKey
-from tqdm import tqdm
 
 from enforce_share.config import load_config
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
-from enforce_share.records.drafts import KEY_TYPES, Draft
+from enforce_share.records.drafts import Draft
 from enforce_share.records.ingest import ingest
 from enforce_share.records.models import LogHead, Record
 from enforce_share.records.queries import signed
@@ -70,48 +70,12 @@ def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start:start + size]
 
 
-def progress(total: int, desc: str) -> tqdm:
-    """A progress bar on stderr (hidden when stderr is not a terminal)."""
-    return tqdm(total=total, desc=desc, unit="rec", disable=None, leave=False, file=sys.stderr)
-
-
 # --- records ------------------------------------------------------------------------------
 
 
 def load_drafts(count: int, seed: int) -> tuple[list[Draft], str]:
     """GBR drafts from the scenario generator."""
     return list(as_gbr(generate_scenario(count, seed))), SOURCE_SCENARIO
-
-
-def as_gbr(items: Iterable[dict[str, Any]]) -> Iterator[Draft]:
-    """Scenario drafts made GBR's own, less the references one origin alone could not make.
-
-    Once every draft is GBR's, supersedes and withdrawals may meet targets of another type or
-    already superseded or withdrawn: those are cleared (supersedes) or skipped (withdrawals),
-    as the node would refuse them. The ground truth is left out.
-    """
-    types: dict[str, str] = {}
-    superseded: set[str] = set()
-    withdrawn: set[str] = set()
-    for item in items:
-        if item["type"] in KEY_TYPES or item["id"] in types:
-            continue
-        marking = dict(item["marking"])
-        marking["releasable_to"] = list(dict.fromkeys([*marking["releasable_to"], "GBR", "USA"]))
-        supersedes = item.get("supersedes")
-        if supersedes and (types.get(supersedes) != item["type"] or supersedes in superseded
-                           or supersedes in withdrawn):
-            supersedes = None
-        if item["type"] == "withdrawal":
-            target = item["body"]["target"]
-            if target not in types or target in withdrawn:
-                continue
-            withdrawn.add(target)
-        if supersedes:
-            superseded.add(supersedes)
-        types[item["id"]] = item["type"]
-        yield Draft(type=item["type"], marking=marking, body=item["body"],
-                    supersedes=supersedes, id=item["id"])
 
 
 

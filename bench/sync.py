@@ -36,13 +36,13 @@ from typing import Any
 
 import rfc8785
 import sqlalchemy as sa
+from common import as_gbr, progress
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from tqdm import tqdm
 
 from enforce_share.config import load_config
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
-from enforce_share.records.drafts import KEY_TYPES, Draft
 from enforce_share.records.models import LogHead, Record
 from enforce_share.scenario import generate_scenario
 from enforce_share.schemas.jsonschema import record_validator
@@ -53,38 +53,7 @@ QUICK_RECORDS, FULL_RECORDS, BATCH = 5_000, 100_000, 500
 TARGET_RATIO, TARGET_SECONDS_100K, FLAT_MIB = 0.5, 60.0, 32.0
 
 
-def progress(total: int, desc: str) -> tqdm:
-    """A progress bar on stderr (hidden when stderr is not a terminal)."""
-    return tqdm(total=total, desc=desc, unit="rec", disable=None, leave=False, file=sys.stderr)
-
-
 # --- GBR: generated records, loaded in a child process so the puller's RSS is its own -----
-
-
-def as_gbr(items: Iterator[dict[str, Any]]) -> Iterator[Draft]:
-    """Scenario drafts made GBR's own, as bench/ingest.py's ``as_gbr`` does."""
-    types: dict[str, str] = {}
-    superseded: set[str] = set()
-    withdrawn: set[str] = set()
-    for item in items:
-        if item["type"] in KEY_TYPES or item["id"] in types:
-            continue
-        marking = dict(item["marking"])
-        marking["releasable_to"] = list(dict.fromkeys([*marking["releasable_to"], "GBR", "USA"]))
-        supersedes = item.get("supersedes")
-        if supersedes and (types.get(supersedes) != item["type"] or supersedes in superseded
-                           or supersedes in withdrawn):
-            supersedes = None
-        if item["type"] == "withdrawal":
-            target = item["body"]["target"]
-            if target not in types or target in withdrawn:
-                continue
-            withdrawn.add(target)
-        if supersedes:
-            superseded.add(supersedes)
-        types[item["id"]] = item["type"]
-        yield Draft(type=item["type"], marking=marking, body=item["body"],
-                    supersedes=supersedes, id=item["id"])
 
 
 def load_gbr(data_dir: Path, count: int, seed: int) -> dict[str, int]:
