@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'node.db'}"
         return
-    server = request.getfixturevalue("postgres_url")
+    with fresh_schema(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
+@contextmanager
+def fresh_schema(server: str) -> Iterator[str]:
+    """A URL whose connections work in a new, empty PostgreSQL schema, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server)
     with admin.begin() as connection:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 import stat
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
@@ -27,7 +25,7 @@ from enforce_share.sync.bundle import export_bundle
 from enforce_share.sync.models import Quarantined, SyncState
 from enforce_share.sync.puller import pull_origin
 
-from ..conftest import make_node
+from ..conftest import fresh_schema, make_node
 
 TO_AUS = {"tlp": "green", "releasable_to": ["GBR", "USA", "AUS"]}
 NOT_AUS = {"tlp": "amber", "releasable_to": ["GBR", "USA"]}
@@ -77,17 +75,8 @@ def second_database_url(database_url: str) -> Iterator[str | None]:
     if database_url.startswith("sqlite"):
         yield None
         return
-    server = database_url.split("?", 1)[0]
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{server}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(database_url.split("?", 1)[0]) as url:
+        yield url
 
 
 @pytest.fixture
