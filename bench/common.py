@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from tqdm import tqdm
 
 from enforce_share.records.drafts import KEY_TYPES, Draft
@@ -45,3 +49,31 @@ def as_gbr(items: Iterable[dict[str, Any]]) -> Iterator[Draft]:
         types[item["id"]] = item["type"]
         yield Draft(type=item["type"], marking=marking, body=item["body"],
                     supersedes=supersedes, id=item["id"])
+
+
+def b64url(data: bytes) -> bytes:
+    """Base64url without padding (RFC 7515)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def unb64url(text: str) -> bytes:
+    """Decode unpadded base64url (RFC 4648)."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class BareVerifier:
+    """The bound both benches compare with: RFC 8785 bytes and one Ed25519 verification."""
+
+    def __init__(self, jwks: dict[str, Any]) -> None:
+        self.keys = {jwk["kid"]: Ed25519PublicKey.from_public_bytes(unb64url(jwk["x"]))
+                     for jwk in jwks["keys"]}
+        self.by_header: dict[str, Ed25519PublicKey] = {}
+
+    def verify(self, document: dict[str, Any]) -> None:
+        """Verify one signed record ``{record, jws}`` with no other check."""
+        protected, _, signature = document["jws"].split(".")
+        key = self.by_header.get(protected)
+        if key is None:
+            key = self.by_header[protected] = self.keys[json.loads(unb64url(protected))["kid"]]
+        payload = rfc8785.dumps(document["record"])
+        key.verify(unb64url(signature), protected.encode() + b"." + b64url(payload))

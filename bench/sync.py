@@ -10,7 +10,6 @@ Ed25519 + RFC 8785 rate measured in the same run (target ratio >= 0.5), seconds 
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import cProfile
 import io
@@ -34,10 +33,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import rfc8785
 import sqlalchemy as sa
-from common import as_gbr, progress
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from common import BareVerifier, as_gbr, progress
 from tqdm import tqdm
 
 from enforce_share.config import load_config
@@ -98,19 +95,12 @@ def gunicorn(data_dir: Path, workers: int) -> Iterator[str]:
 # --- the bound -------------------------------------------------------------------------------
 
 
-def unb64url(text: str) -> bytes:
-    """Decode unpadded base64url (RFC 4648)."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def bare_bound(gbr: Node) -> tuple[int, float]:
     """Records and seconds of RFC 8785 bytes + one Ed25519 verify per record of GBR's log.
 
     bench/ingest.py's method, fed one batch at a time from GBR's database (reads not timed).
     """
-    keys = {jwk["kid"]: Ed25519PublicKey.from_public_bytes(unb64url(jwk["x"]))
-            for jwk in gbr.jwks()["keys"]}
-    by_header: dict[str, Ed25519PublicKey] = {}
+    bare = BareVerifier(gbr.jwks())
     count, seconds, after = 0, 0.0, 0
     with gbr.reading() as session, progress(0, "bare bound") as bar:
         while True:
@@ -123,13 +113,7 @@ def bare_bound(gbr: Node) -> tuple[int, float]:
                          for _, canonical, token in rows]
             start = time.perf_counter()
             for document in documents:
-                protected, _, signature = document["jws"].split(".")
-                key = by_header.get(protected)
-                if key is None:
-                    key = by_header[protected] = keys[json.loads(unb64url(protected))["kid"]]
-                payload = rfc8785.dumps(document["record"])
-                encoded = base64.urlsafe_b64encode(payload).rstrip(b"=")
-                key.verify(unb64url(signature), protected.encode() + b"." + encoded)
+                bare.verify(document)
             seconds += time.perf_counter() - start
             count, after = count + len(rows), rows[-1].seq
             bar.update(len(rows))
