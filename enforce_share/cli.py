@@ -14,6 +14,8 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from .cli_bundle import bundle
+from .cli_context import open_node
 from .clock import timestamp
 from .config import load_config
 from .db import upgrade
@@ -57,11 +59,6 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     ctx.obj = data_dir
 
 
-def _node(ctx: click.Context) -> Node:
-    node = Node(load_config(ctx.find_root().obj))
-    node.config.require_agency()
-    ctx.call_on_close(node.close)
-    return node
 
 
 def _read_json(path: Path) -> Any:
@@ -101,7 +98,7 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Apply migrations (run before starting gunicorn)."""
-    upgrade(_node(ctx).engine)
+    upgrade(open_node(ctx).engine)
     click.echo("database is at the latest revision")
 
 
@@ -113,7 +110,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     """Run the development server (production: gunicorn wsgi:app)."""
     from .app import create_app
 
-    node = _node(ctx)
+    node = open_node(ctx)
     upgrade(node.engine)
     create_app(node.config).run(host=host, port=port)
 
@@ -131,7 +128,7 @@ def record_add(ctx: click.Context, path: Path) -> None:
     errors = DraftSchema().validate(draft := _read_json(path))
     if errors:
         raise InvalidInput(f"{path} is not a valid record draft", errors)
-    (row,) = _node(ctx).add_records([Draft(**DraftSchema().load(draft))])
+    (row,) = open_node(ctx).add_records([Draft(**DraftSchema().load(draft))])
     click.echo(row.id)
 
 
@@ -141,7 +138,7 @@ def record_add(ctx: click.Context, path: Path) -> None:
 @click.pass_context
 def record_show(ctx: click.Context, record_id: str, versions: bool) -> None:
     """Print a signed record as {record, jws}: the file `record verify` takes."""
-    with _node(ctx).reading() as session:
+    with open_node(ctx).reading() as session:
         row = get_record(session, record_id)
         if not versions:
             _echo_json(signed(row))
@@ -156,7 +153,7 @@ def record_show(ctx: click.Context, record_id: str, versions: bool) -> None:
 def record_verify(ctx: click.Context, path: Path) -> None:
     """Verify a signed record file offline against the trust registry (exit 0 or 1)."""
     document = _read_json(path)
-    record = verify_signed_record(_node(ctx).registry(), document)
+    record = verify_signed_record(open_node(ctx).registry(), document)
     click.echo(f"verified: {record['type']} {record['id']} from {record['origin']} "
                f"seq {record['seq']}")
 
@@ -169,7 +166,7 @@ def record_load(ctx: click.Context, path: Path) -> None:
 
     Drafts already stored (same id) are skipped, so an interrupted load can be run again.
     """
-    node = _node(ctx)
+    node = open_node(ctx)
     with tqdm(desc="loading", unit="rec", disable=None) as bar:
         loaded = load_own_drafts(node, path, bar.update)
     click.echo(f"stored {loaded.stored} records of {node.agency} ({loaded.already_held} "
@@ -185,14 +182,14 @@ def keys() -> None:
 @click.pass_context
 def keys_export(ctx: click.Context) -> None:
     """Print this node's public JWK Set (give it to partners)."""
-    _echo_json(_node(ctx).jwks())
+    _echo_json(open_node(ctx).jwks())
 
 
 @keys.command("rotate")
 @click.pass_context
 def keys_rotate(ctx: click.Context) -> None:
     """New signing key, announced under the old one; the old one is retired."""
-    old, new = _node(ctx).rotate_key()
+    old, new = open_node(ctx).rotate_key()
     click.echo(f"rotated: {old} -> {new}")
 
 
@@ -204,7 +201,7 @@ def keys_rotate(ctx: click.Context) -> None:
 @click.pass_context
 def keys_revoke(ctx: click.Context, kid: str, reason: str, at: datetime | None) -> None:
     """Revoke one of this node's keys: records it signed from then on fail verification."""
-    _node(ctx).revoke_key(kid, reason, timestamp(at.replace(tzinfo=UTC)) if at else None)
+    open_node(ctx).revoke_key(kid, reason, timestamp(at.replace(tzinfo=UTC)) if at else None)
     click.echo(f"revoked {kid}")
 
 
@@ -223,7 +220,7 @@ def partners_add(ctx: click.Context, agency: str, jwks_path: Path, url: str | No
     """Trust a partner's keys (from its `keys export`) and record its URL."""
     from .partners import add_partner
 
-    node = _node(ctx)
+    node = open_node(ctx)
     with node.transaction() as session:
         _, kids = add_partner(session, node.agency, agency.upper(), _read_json(jwks_path), url)
     click.echo(f"partner {agency.upper()}: trusted {len(kids)} key(s)")
@@ -236,7 +233,7 @@ def partners_list(ctx: click.Context) -> None:
     from .partners import list_partners
     from .signing.trust import export_jwks
 
-    with _node(ctx).reading() as session:
+    with open_node(ctx).reading() as session:
         for partner in list_partners(session):
             kids = [key["kid"] for key in export_jwks(session, partner.agency)["keys"]]
             click.echo(f"{partner.agency}\t{partner.url or '-'}\t{', '.join(kids)}")
@@ -255,7 +252,7 @@ def sync(ctx: click.Context, peer: str | None) -> None:
                 f"held seq {outcome.held}")
         click.echo(line + (f"  [{outcome.error}]" if outcome.error else ""))
 
-    outcomes = _node(ctx).sync(peer.upper() if peer else None, report)
+    outcomes = open_node(ctx).sync(peer.upper() if peer else None, report)
     if not outcomes:
         click.echo("no partner with a URL: add one with `enforce-share partners add --url`")
 
@@ -271,7 +268,7 @@ def scheduler(ctx: click.Context, interval: float, max_backoff: float) -> None:
     from .sync.scheduler import run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run(_node(ctx), interval, max_backoff)
+    run(open_node(ctx), interval, max_backoff)
 
 
 @main.group()
@@ -343,11 +340,4 @@ def generate(count: int, seed: int, out: Path) -> None:
     click.echo(f"wrote {count} drafts to {out}: {summary}")
 
 
-def _attach_subcommands() -> None:
-    """Command groups kept in modules of their own."""
-    from .cli_bundle import bundle
-
-    main.add_command(bundle)
-
-
-_attach_subcommands()
+main.add_command(bundle)  # command groups kept in modules of their own

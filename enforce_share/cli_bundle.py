@@ -8,19 +8,10 @@ import click
 from tqdm import tqdm
 
 from .adapters.bundle_file import bundle_size, bundle_writer, read_bundle
-from .config import load_config
+from .cli_context import open_node
 from .errors import Error, InvalidInput
-from .node import Node
 from .schemas.fields import AGENCIES
 from .sync.bundle import export_bundle, import_bundle, parse_since
-
-
-def _node(ctx: click.Context) -> Node:
-    """The node of the root command's --data-dir (as `enforce-share`'s other commands open it)."""
-    node = Node(load_config(ctx.find_root().obj))
-    node.config.require_agency()
-    ctx.call_on_close(node.close)
-    return node
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dict[str, int]:
@@ -46,7 +37,7 @@ def bundle() -> None:
 @click.pass_context
 def bundle_export(ctx: click.Context, recipient: str, since: dict[str, int], path: Path) -> None:
     """Write every log held here, as the feed serves it to a partner, to PATH (.gz: gzip)."""
-    node = _node(ctx)
+    node = open_node(ctx)
     recipient = recipient.upper()
     with node.reading() as session, tqdm(desc="exporting", unit="entry", disable=None) as bar:
         with bundle_writer(path, bar.update) as write:
@@ -63,7 +54,7 @@ def bundle_export(ctx: click.Context, recipient: str, since: dict[str, int], pat
 @click.pass_context
 def bundle_import(ctx: click.Context, path: Path) -> None:
     """Verify and store a bundle made for this node, with exactly the checks of a pull."""
-    node = _node(ctx)
+    node = open_node(ctx)
     with tqdm(total=bundle_size(path), desc="importing", unit="B", unit_scale=True,
               disable=None) as bar:
         outcomes = import_bundle(node, read_bundle(path, bar.update))
