@@ -67,7 +67,7 @@ class VerificationError(Error):
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(f"{reason}: {message}", {"jws": [message]})
-        self.reason = reason
+        self.reason, self.detail = reason, message
 
 
 class KeyManagementError(Error):

@@ -8,7 +8,7 @@ is upgraded when the full record arrives later (from any node) with the same has
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from .drafts import KEY_TYPES
 from .effects import apply_effects
 from .log import ensure_log, row_values
 from .models import LogHead, Placeholder, Record
+from .precheck import Verdict, Verdicts
 from .verify import checked_shape
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -32,7 +33,7 @@ class BadEntry(VerificationError):
     """An entry that failed; ``index`` is its position in the batch, ``seq`` its claimed seq."""
 
     def __init__(self, cause: VerificationError, index: int, seq: Any) -> None:
-        super().__init__(cause.reason, cause.message.split(": ", 1)[-1])
+        super().__init__(cause.reason, cause.detail)
         self.index, self.seq = index, seq
 
 
@@ -44,6 +45,7 @@ class IngestResult:
     placeholders: int = 0
     upgraded: int = 0
     already_held: int = 0
+    prechecked: int = 0  # of the stored, how many on a helper's verdict
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
@@ -53,21 +55,27 @@ def is_placeholder(entry: Any) -> bool:
 
 
 def ingest(
-    session: Session, registry: TrustRegistry, entries: Iterable[Any], own_agency: str,
-    *, up_to: dict[str, int] | None = None,
+    session: Session, registry: TrustRegistry, entries: Sequence[Any], own_agency: str,
+    *, up_to: dict[str, int] | None = None, verdicts: Verdicts | None = None,
 ) -> IngestResult:
     """Verify and store entries of other origins, each log in seq order, with no gaps.
 
     Raises BadEntry on the first entry that fails (the caller's transaction then stores
     nothing of the batch). Entries already held with the same hash are skipped, so ingesting
     a batch twice changes nothing. With ``up_to`` (origin -> checkpoint seq, as a pull has),
-    an entry of another origin or past its origin's checkpoint fails.
+    an entry of another origin or past its origin's checkpoint fails. ``verdicts`` (from a
+    Prechecker) stand in for checking shape and signatures here while the registry is the
+    one they were made with.
     """
     result = IngestResult()
     rows: list[dict[str, Any]] = []
+    ahead = None
+    if verdicts is not None and verdicts.valid_for(registry, entries):
+        ahead = verdicts.entries
     for index, entry in enumerate(entries):
+        verdict = ahead[index] if ahead is not None else None
         try:
-            origin, seq = _position(entry, own_agency)
+            origin, seq = _position(entry, own_agency, verdict)
             if up_to is not None and origin not in up_to:
                 raise VerificationError("wrong_origin", f"a {origin} entry in another log")
             if up_to is not None and seq > up_to[origin]:
@@ -88,13 +96,15 @@ def ingest(
                                         head=head))
                 result.placeholders += 1
             else:
-                row = _verified_row(registry, entry, head)
+                row = _verified_row(registry, entry, head, verdict)
                 head = row["head"]
                 rows.append(row)
+                result.prechecked += verdict is not None
                 if row["type"] in KEY_TYPES:  # later records may be signed with the new key
                     _store(session, rows, result)
-                    rows = []
-                    registry = TrustRegistry.load(session)
+                    rows, registry = [], TrustRegistry.load(session)
+                    if verdicts is not None and not verdicts.valid_for(registry, entries):
+                        ahead = None  # they were made with the registry before this record
             result.heads[origin] = (seq, head)
         except BadEntry:
             raise
@@ -112,13 +122,17 @@ def _claimed_seq(entry: Any) -> Any:
     return record.get("seq") if isinstance(record, dict) else entry.get("seq")
 
 
-def _position(entry: Any, own_agency: str) -> tuple[str, int]:
-    """Origin and seq of an entry, its shape checked."""
+def _position(entry: Any, own_agency: str, verdict: Verdict | None) -> tuple[str, int]:
+    """Origin and seq of an entry, its shape checked (or found checked in ``verdict``)."""
     if is_placeholder(entry):
         origin, seq, hash_hex = entry["origin"], entry["seq"], entry["hash"]
         if origin not in AGENCIES or type(seq) is not int or seq < 1 or not isinstance(
                 hash_hex, str) or not _HASH.fullmatch(hash_hex):
             raise VerificationError("malformed_entry", "placeholder needs origin, seq, hash")
+    elif verdict is not None:
+        if verdict.shape is not None:
+            raise VerificationError(*verdict.shape)
+        origin, seq = entry["record"]["origin"], entry["record"]["seq"]
     else:
         record = checked_shape(entry)
         origin, seq = record["origin"], record["seq"]
@@ -127,10 +141,15 @@ def _position(entry: Any, own_agency: str) -> tuple[str, int]:
     return origin, seq
 
 
-def _verified_row(registry: TrustRegistry, entry: dict[str, Any], previous: str
-                  ) -> dict[str, Any]:
+def _verified_row(registry: TrustRegistry, entry: dict[str, Any], previous: str,
+                  verdict: Verdict | None = None) -> dict[str, Any]:
     record = entry["record"]
-    payload = registry.verify_record(record, entry["jws"])
+    if verdict is None:
+        payload = registry.verify_record(record, entry["jws"])
+    elif verdict.signature is not None or verdict.payload is None:
+        raise VerificationError(*(verdict.signature or ("bad_signature", "not verified")))
+    else:
+        payload = verdict.payload
     hash_hex = jws.record_hash(payload)
     kid = jws.header(entry["jws"])["kid"]
     return row_values(record, payload, entry["jws"], kid, hash_hex,

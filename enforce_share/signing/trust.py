@@ -46,15 +46,16 @@ class TrustEntry:
     revoked_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: TrustedKey) -> TrustEntry:
-        """Build from a registry row."""
+    def from_values(cls, kid: str, agency: str, x: str, valid_from: str,
+                    valid_until: str | None, revoked_at: str | None) -> TrustEntry:
+        """Build from a registry row's values (see :data:`Snapshot`)."""
         return cls(
-            kid=row.kid,
-            agency=row.agency,
-            key=_public_key(row.jwk["x"]),
-            valid_from=parse_timestamp(row.valid_from),
-            valid_until=parse_timestamp(row.valid_until) if row.valid_until else None,
-            revoked_at=parse_timestamp(row.revoked_at) if row.revoked_at else None,
+            kid=kid,
+            agency=agency,
+            key=_public_key(x),
+            valid_from=parse_timestamp(valid_from),
+            valid_until=parse_timestamp(valid_until) if valid_until else None,
+            revoked_at=parse_timestamp(revoked_at) if revoked_at else None,
         )
 
     def check_usable(self, origin: str, created: datetime) -> None:
@@ -74,16 +75,29 @@ class TrustEntry:
                                     f"{timestamp(self.revoked_at)}")
 
 
+#: The registry as plain values, one tuple per key (kid, agency, x, valid_from, valid_until,
+#: revoked_at), sorted: what a helper process needs to rebuild it, and to compare two.
+Snapshot = tuple[tuple[str, str, str, str, str | None, str | None], ...]
+
+
 class TrustRegistry:
     """An in-memory snapshot of trusted keys, for verifying many records quickly."""
 
-    def __init__(self, entries: Iterable[TrustEntry]) -> None:
+    def __init__(self, entries: Iterable[TrustEntry], snapshot: Snapshot | None = None) -> None:
         self._entries = {entry.kid: entry for entry in entries}
+        self.snapshot = snapshot
 
     @classmethod
     def load(cls, session: Session) -> TrustRegistry:
         """Snapshot the registry table."""
-        return cls(TrustEntry.from_row(row) for row in session.scalars(select(TrustedKey)))
+        return cls.from_snapshot(tuple(sorted(
+            (row.kid, row.agency, row.jwk["x"], row.valid_from, row.valid_until, row.revoked_at)
+            for row in session.scalars(select(TrustedKey)))))
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot) -> TrustRegistry:
+        """The registry of :meth:`load` from its values (in another process)."""
+        return cls((TrustEntry.from_values(*values) for values in snapshot), snapshot)
 
     def entry(self, kid: str) -> TrustEntry:
         """The entry for ``kid``; VerificationError ``unknown_kid`` if none."""

@@ -20,8 +20,9 @@ from ..db import utcnow
 from ..errors import Error, VerificationError
 from ..records.ingest import BadEntry, IngestResult, ingest
 from ..records.models import LogHead
+from ..records.precheck import Prechecker, Verdicts
 from ..schemas.fields import AGENCIES
-from ..signing.trust import TrustRegistry
+from ..signing.trust import Snapshot, TrustRegistry
 from .checkpoints import (
     as_text,
     check_against_chain,
@@ -56,51 +57,67 @@ class Outcome:
     upgraded: int = 0
     held: int = 0
     error: str | None = None
+    prechecked: int = 0  # of the stored, how many a helper process checked
 
 
 def sync_round(node: Any, peers: Sequence[Peer],
                report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Pull every other origin's log from every peer, the origin itself first."""
     outcomes = []
-    for origin in AGENCIES:
-        if origin == node.agency:
-            continue
-        for peer in sorted(peers, key=lambda p: p.agency != origin):
-            outcome = pull_origin(node, peer, origin)
-            outcomes.append(outcome)
-            if report:
-                report(outcome)
+    with Prechecker() as prechecker:
+        for origin in AGENCIES:
+            if origin == node.agency:
+                continue
+            for peer in sorted(peers, key=lambda p: p.agency != origin):
+                outcome = pull_origin(node, peer, origin, prechecker=prechecker)
+                outcomes.append(outcome)
+                if report:
+                    report(outcome)
     return outcomes
 
 
-def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE) -> Outcome:
+Fetched = tuple[dict[str, Any], "list[Future[Verdicts]] | None"]
+
+
+def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
+                prechecker: Prechecker | None = None) -> Outcome:
     """Follow ``origin``'s log at ``peer`` until it has nothing new (or fails).
 
-    While one page is verified and stored, the next is already being fetched (the peer's
-    ``next`` cursor): the peer's serving time overlaps ours. A prefetched page that does not
-    start where the stored log ends is dropped and asked for again.
+    Three stages overlap: while this thread stores one page, the next page's entries are
+    being checked by the prechecker's helper process, and the one after is being fetched
+    (the peer's ``next`` cursor). A prefetched page that does not start where the stored log
+    ends is dropped and asked for again.
     """
     outcome = Outcome(peer.agency, origin)
+
+    def fetch(after: int, snapshot: Snapshot | None) -> Fetched:
+        page = peer.feed(origin, after, limit)
+        entries = page.get("entries")
+        return page, (prechecker.submit(entries, snapshot)
+                      if prechecker is not None and isinstance(entries, list) else None)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as fetcher:
-        ahead: tuple[int, Future[dict[str, Any]]] | None = None
+        ahead: tuple[int, Future[Fetched]] | None = None
         while True:
             held, blocked = resume_point(node, peer.agency, origin)
             if blocked is not None:
                 outcome.held, outcome.error = held, blocked
                 return outcome
+            snapshot = node.registry().snapshot
             if ahead is None or ahead[0] != held:
-                ahead = (held, fetcher.submit(peer.feed, origin, held, limit))
+                ahead = (held, fetcher.submit(fetch, held, snapshot))
             try:
-                page = ahead[1].result()
+                page, checking = ahead[1].result()
             except Error as exc:
                 _failed(node, peer.agency, origin, exc.message)
                 outcome.held, outcome.error = held, exc.message
                 return outcome
             following = page.get("next")
             ahead = None if following is None else (
-                following, fetcher.submit(peer.feed, origin, following, limit))
+                following, fetcher.submit(fetch, following, snapshot))
             try:
-                progress = apply_page(node, peer.agency, origin, held, page)
+                verdicts = prechecker.result(checking) if prechecker is not None else None
+                progress = apply_page(node, peer.agency, origin, held, page, verdicts)
             except VerificationError as exc:
                 outcome.held, outcome.error = held, f"{exc.reason}: {exc.message}"
                 return outcome
@@ -112,6 +129,7 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE) -> Outcom
             outcome.stored += progress.stored
             outcome.placeholders += progress.placeholders
             outcome.upgraded += progress.upgraded
+            outcome.prechecked += progress.prechecked
             outcome.held = progress.heads.get(origin, (held, ""))[0]
             if following is None or outcome.held == held:
                 return outcome
@@ -128,24 +146,25 @@ def resume_point(node: Any, peer: str, origin: str) -> tuple[int, str | None]:
         return held, None
 
 
-def apply_page(node: Any, peer: str, origin: str, held: int, page: dict[str, Any]
-               ) -> IngestResult:
+def apply_page(node: Any, peer: str, origin: str, held: int, page: dict[str, Any],
+               verdicts: Verdicts | None = None) -> IngestResult:
     """Verify and store one page of ``origin``'s log after ``held`` from ``peer``, in one go.
 
     The page is what a feed answers for ``after=held`` (a pull, or a bundle line cut to it).
     On a VerificationError nothing of the page is stored: the evidence is quarantined, the
-    peer blocked at the bad seq, and the error raised again.
+    peer blocked at the bad seq, and the error raised again. ``verdicts`` are the
+    prechecker's on the page's entries.
     """
     try:
         with node.transaction() as session:
-            return _apply_page(session, node.agency, peer, origin, page)
+            return _apply_page(session, node.agency, peer, origin, page, verdicts)
     except VerificationError as exc:
         _reject(node, peer, origin, held, page, exc)
         raise
 
 
-def _apply_page(session: Session, own: str, peer: str, origin: str, page: dict[str, Any]
-                ) -> IngestResult:
+def _apply_page(session: Session, own: str, peer: str, origin: str, page: dict[str, Any],
+                verdicts: Verdicts | None) -> IngestResult:
     registry = TrustRegistry.load(session)
     if page.get("checkpoint") is None:
         return ingest(session, registry, [], own)
@@ -153,7 +172,8 @@ def _apply_page(session: Session, own: str, peer: str, origin: str, page: dict[s
     fork = conflicting_checkpoint(session, checkpoint)
     if fork is not None:
         raise Equivocated(fork, checkpoint)
-    result = ingest(session, registry, page["entries"], own, up_to={origin: checkpoint.seq})
+    result = ingest(session, registry, page["entries"], own, up_to={origin: checkpoint.seq},
+                    verdicts=verdicts)
     check_against_chain(session, checkpoint)
     keep(session, checkpoint)
     state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer, origin=origin)

@@ -9,6 +9,7 @@ from enforce_share.errors import VerificationError
 from enforce_share.partners import add_partner
 from enforce_share.records.ingest import ingest
 from enforce_share.records.models import LogHead, Record
+from enforce_share.records.precheck import Verdicts, check_entries
 from enforce_share.records.queries import signed
 from enforce_share.signing import jws
 from enforce_share.signing.node_keys import current_signer
@@ -147,3 +148,45 @@ def test_a_batch_with_several_withdrawals_is_stored(trusting_node, partner, draf
     with trusting_node.reading() as session:
         withdrawn = set(session.scalars(select(Record.id).where(Record.withdrawn_by.is_not(None))))
     assert withdrawn == {t.id for t in targets}
+
+
+# --- verdicts of a prechecker's helper process ------------------------------------------
+
+
+def ingest_with(node, documents, verdicts):
+    with node.transaction() as session:
+        return ingest(session, node.registry(), documents, "GBR", verdicts=verdicts)
+
+
+def test_helper_verdicts_equal_the_checks_made_here(trusting_node, usa_documents) -> None:
+    usa_documents[2]["record"]["body"]["title"] += " (edited)"
+    usa_documents[3]["record"]["seq"] = "four"
+    verdicts = check_entries(usa_documents, trusting_node.registry().snapshot)
+    assert [v.payload is not None for v in verdicts.entries] == [True, True, False, False]
+    assert verdicts.entries[2].signature[0] == "bad_signature"
+    assert verdicts.entries[3].shape[0] == "malformed_record"
+    with pytest.raises(VerificationError) as caught:
+        ingest_with(trusting_node, usa_documents, verdicts)
+    assert (caught.value.reason, caught.value.index) == ("bad_signature", 2)
+    assert usa_rows(trusting_node) == 0
+
+
+def test_verdicts_under_the_current_registry_are_used(trusting_node, usa_documents) -> None:
+    snapshot = trusting_node.registry().snapshot
+    result = ingest_with(trusting_node, usa_documents, check_entries(usa_documents, snapshot))
+    assert (result.stored, result.prechecked) == (4, 4)
+
+
+def test_verdicts_under_another_registry_are_ignored(trusting_node, usa_documents) -> None:
+    """A helper that trusted a key this node has since revoked decides nothing."""
+    usa_documents[2]["record"]["body"]["title"] += " (edited)"
+    lying = Verdicts(trusting_node.registry().snapshot,
+                     check_entries(usa_documents[:2], trusting_node.registry().snapshot
+                                   ).entries * 2)
+    assert all(v.payload for v in lying.entries)  # claims every signature holds
+    stale = Verdicts(lying.snapshot[:-1] + ((*lying.snapshot[-1][:5], "2000-01-01T00:00:00Z"),),
+                     lying.entries)
+    with pytest.raises(VerificationError) as caught:
+        ingest_with(trusting_node, usa_documents, stale)
+    assert caught.value.reason == "bad_signature"
+    assert usa_rows(trusting_node) == 0

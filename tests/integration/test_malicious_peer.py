@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from enforce_share.partners import add_partner
 from enforce_share.records.checkpoints import signed_checkpoint
 from enforce_share.records.models import Checkpoint, Placeholder, Record
+from enforce_share.records.precheck import MIN_ENTRIES
 from enforce_share.signing import jws
 from enforce_share.signing.node_keys import current_signer
 from enforce_share.sync.feed import feed_page
@@ -22,10 +23,11 @@ SHARED = {"tlp": "green", "releasable_to": ["GBR", "USA", "CAN"]}
 
 
 @pytest.fixture
-def gbr(tmp_path, drafts):
-    """The origin: GBR's log of seven records (key announcement + six)."""
+def gbr(request, tmp_path, drafts):
+    """The origin: GBR's log of its key announcement and six records (or as many as the
+    test's ``gbr`` parameter says)."""
     node = make_node(tmp_path / "gbr", "GBR")
-    node.add_records([drafts("actor", SHARED) for _ in range(6)])
+    node.add_records([drafts("actor", SHARED) for _ in range(getattr(request, "param", 6))])
     yield node
     node.close()
 
@@ -110,10 +112,13 @@ def as_other_origin(entries, index):
     entries[index]["record"]["origin"] = "CAN"
 
 
-@pytest.mark.parametrize("change, reason", [
+FORGERIES = [
     (flip_signature, "bad_signature"), (change_byte, "bad_signature"), (drop, "seq_gap"),
     (reorder, "seq_gap"), (as_other_origin, "wrong_origin"),
-])
+]
+
+
+@pytest.mark.parametrize("change, reason", FORGERIES)
 def test_forged_page_is_quarantined_and_nothing_stored(usa, gbr, attacker, change,
                                                        reason) -> None:
     outcome = gbr_outcome(pull_through(usa, attacker, forge(genuine(gbr), 3, change)))
@@ -123,6 +128,26 @@ def test_forged_page_is_quarantined_and_nothing_stored(usa, gbr, attacker, chang
     status = usa.sync_status()["peers"][0]
     assert status["quarantined"] == 1
     assert [o["blocked_seq"] for o in status["origins"] if o["origin"] == "GBR"] == [4]
+
+
+@pytest.mark.parametrize("gbr", [2 * MIN_ENTRIES + 50], indirect=True)
+@pytest.mark.parametrize("change, reason", FORGERIES)
+def test_forgery_in_a_page_the_helpers_check_is_found_at_its_seq(usa, gbr, attacker, change,
+                                                                 reason) -> None:
+    """A page large enough for the prechecker's helper processes: the same verdict."""
+    index = 2 * MIN_ENTRIES  # past the first helper's share of the page
+    outcome = gbr_outcome(pull_through(usa, attacker, forge(genuine(gbr), index, change)))
+    assert outcome.error and outcome.error.startswith(reason)
+    assert stored(usa) == 0 and quarantined_reasons(usa) == [reason]
+    status = usa.sync_status()["peers"][0]
+    assert [o["blocked_seq"] for o in status["origins"] if o["origin"] == "GBR"] == [index + 1]
+
+
+@pytest.mark.parametrize("gbr", [2 * MIN_ENTRIES + 50], indirect=True)
+def test_a_genuine_page_the_helpers_check_is_stored(usa, gbr, attacker) -> None:
+    outcome = gbr_outcome(pull_through(usa, attacker, genuine(gbr)))
+    assert outcome.error is None and outcome.stored == stored(usa) == 2 * MIN_ENTRIES + 51
+    assert outcome.prechecked == outcome.stored  # the helpers' verdicts were used
 
 
 def test_blocked_peer_is_not_asked_again_but_the_origin_supplies_the_seq(usa, gbr,

@@ -1,0 +1,145 @@
+"""Checking a page of signed entries in a helper process while this one stores the last page.
+
+Canonical bytes (RFC 8785), shape and signature of an entry depend only on the entry and on
+the trust registry, and they are most of what a catch-up costs. A :class:`Prechecker` sends
+each large page, with a snapshot of the registry, to a helper process on the other core, and
+:func:`ingest` takes its verdicts instead of checking again, but only while the registry
+is still the one the verdicts were made with. When the helper fails, or a page brings new
+keys or revocations, the entries are checked in this process as before: the helper only
+saves time, it never decides alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from types import TracebackType
+from typing import Any
+
+from ..errors import VerificationError
+from ..signing.trust import Snapshot, TrustRegistry
+from .verify import checked_shape
+
+log = logging.getLogger(__name__)
+
+#: Pages with fewer signed entries are checked in this process: not worth a hand-over.
+MIN_ENTRIES = 100
+#: Helper processes at most (one per core up to this).
+MAX_PROCESSES = 4
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One signed entry, checked: the first failure, by stage, or its canonical bytes."""
+
+    shape: tuple[str, str] | None = None  # (reason, message) if the record is malformed
+    signature: tuple[str, str] | None = None  # (reason, message) if key or signature fail
+    payload: bytes | None = None  # the record's RFC 8785 bytes when both hold
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """Verdicts for a page's entries (None for a placeholder), and the registry used."""
+
+    snapshot: Snapshot
+    entries: Sequence[Verdict | None]
+
+    def valid_for(self, registry: TrustRegistry, entries: Sequence[Any]) -> bool:
+        """Whether these are verdicts on ``entries`` under ``registry`` (the one they were
+        made with)."""
+        return (registry.snapshot is not None and registry.snapshot == self.snapshot
+                and len(entries) == len(self.entries))
+
+
+def check_entries(entries: Sequence[Any], snapshot: Snapshot) -> Verdicts:
+    """What :func:`ingest` would find checking each signed entry's shape, key and signature."""
+    registry = TrustRegistry.from_snapshot(snapshot)
+    verdicts: list[Verdict | None] = []
+    for entry in entries:
+        if not (isinstance(entry, dict) and "record" in entry):
+            verdicts.append(None)  # a placeholder, or malformed: ingest looks at it itself
+            continue
+        try:
+            record = checked_shape(entry)
+        except VerificationError as exc:
+            verdicts.append(Verdict(shape=(exc.reason, exc.detail)))
+            continue
+        try:
+            verdicts.append(Verdict(payload=registry.verify_record(record, entry["jws"])))
+        except VerificationError as exc:
+            verdicts.append(Verdict(signature=(exc.reason, exc.detail)))
+    return Verdicts(snapshot, verdicts)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a helper: exit as soon as the process that started it is gone (even by SIGKILL)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+class Prechecker:
+    """Helper processes checking pages ahead, started at the first page large enough.
+
+    Use as a context manager (the processes stop at exit). :meth:`submit` splits a page
+    among the helpers and returns its futures, or None when the page is small or the helpers
+    are gone; :meth:`result` joins the verdicts.
+    """
+
+    def __init__(self, processes: int | None = None) -> None:
+        self._processes = processes or min(os.cpu_count() or 1, MAX_PROCESSES)
+        self._pool: ProcessPoolExecutor | None = None
+        self._broken = False
+
+    def submit(self, entries: Sequence[Any], snapshot: Snapshot | None
+               ) -> list[Future[Verdicts]] | None:
+        """Have the helpers check ``entries`` under the registry ``snapshot``."""
+        if self._broken or snapshot is None or sum(
+                1 for entry in entries if isinstance(entry, dict) and "record" in entry
+        ) < MIN_ENTRIES:
+            return None
+        size = -(-len(entries) // self._processes)
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self._processes, mp_context=get_context("spawn"),
+                    initializer=_exit_with_parent, initargs=(os.getpid(),))
+            return [self._pool.submit(check_entries, entries[start:start + size], snapshot)
+                    for start in range(0, len(entries), size)]
+        except (BrokenProcessPool, OSError, RuntimeError) as exc:
+            self._give_up(exc)
+            return None
+
+    def result(self, futures: list[Future[Verdicts]] | None) -> Verdicts | None:
+        """The verdicts of the futures :meth:`submit` returned, joined; or None if there are
+        none (check in this process)."""
+        if futures is None:
+            return None
+        try:
+            parts = [future.result() for future in futures]
+        except (BrokenProcessPool, OSError, RuntimeError) as exc:
+            self._give_up(exc)
+            return None
+        return Verdicts(parts[0].snapshot, [verdict for part in parts for verdict in part.entries])
+
+    def _give_up(self, exc: BaseException) -> None:
+        log.warning("precheck helper failed (%s): checking in this process", exc)
+        self._broken = True
+
+    def __enter__(self) -> Prechecker:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
