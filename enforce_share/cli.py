@@ -239,20 +239,50 @@ def partners_list(ctx: click.Context) -> None:
             click.echo(f"{partner.agency}\t{partner.url or '-'}\t{', '.join(kids)}")
 
 
+@partners.command("unblock")
+@click.argument("agency", type=click.Choice(AGENCIES, case_sensitive=False))
+@click.option("--origin", type=click.Choice(AGENCIES, case_sensitive=False),
+              help="Only this origin's log (default: every log it is blocked on).")
+@click.pass_context
+def partners_unblock(ctx: click.Context, agency: str, origin: str | None) -> None:
+    """Pull from a partner again where a bad entry blocked it (its evidence stays)."""
+    lifted = open_node(ctx).unblock(agency.upper(), origin.upper() if origin else None)
+    for log_origin, seq in lifted:
+        click.echo(f"{agency.upper()}: {log_origin}'s log unblocked at seq {seq}")
+    if not lifted:
+        raise click.ClickException(f"{agency.upper()} is not blocked"
+                                   + (f" on {origin.upper()}'s log" if origin else ""))
+
+
 @main.command()
 @click.option("--peer", type=click.Choice(AGENCIES, case_sensitive=False),
               help="Pull from this partner only.")
 @click.pass_context
 def sync(ctx: click.Context, peer: str | None) -> None:
     """Run one sync round by hand: every other origin's log from every partner."""
+    bars: dict[tuple[str, str], tqdm] = {}
+
+    def progress(outcome: Outcome) -> None:
+        key = (outcome.peer, outcome.origin)
+        if key not in bars:
+            start = outcome.held - outcome.stored - outcome.placeholders
+            bars[key] = tqdm(desc=f"{outcome.origin} from {outcome.peer}", unit="rec",
+                             initial=start, total=outcome.peer_seq, leave=False, disable=None,
+                             file=sys.stderr)
+        bar = bars[key]
+        bar.total = max(outcome.peer_seq or 0, outcome.held)
+        bar.update(outcome.held - bar.n)
 
     def report(outcome: Outcome) -> None:
+        bar = bars.pop((outcome.peer, outcome.origin), None)
+        if bar is not None:
+            bar.close()
         line = (f"{outcome.origin} from {outcome.peer}: +{outcome.stored} records, "
                 f"+{outcome.placeholders} placeholders, {outcome.upgraded} upgraded; "
                 f"held seq {outcome.held}")
         click.echo(line + (f"  [{outcome.error}]" if outcome.error else ""))
 
-    outcomes = open_node(ctx).sync(peer.upper() if peer else None, report)
+    outcomes = open_node(ctx).sync(peer.upper() if peer else None, report, progress)
     if not outcomes:
         click.echo("no partner with a URL: add one with `enforce-share partners add --url`")
 

@@ -33,7 +33,7 @@ from .signing.node_keys import (
 from .signing.trust import TrustRegistry, export_jwks
 from .sync.feed import feed_page_json
 from .sync.httpsig import Caller, Message, authenticate
-from .sync.puller import Outcome, sync_round
+from .sync.puller import Outcome, sync_round, unblock
 from .sync.status import sync_status
 
 #: The marking of this node's key announcements: public, so any partner may learn them.
@@ -151,15 +151,21 @@ class Node:
             partners = [p for p in list_partners(session) if p.url and only in (None, p.agency)]
         return [HttpPeer(p.agency, p.url, signer.kid, signer.key.private_key) for p in partners]
 
-    def sync(self, only: str | None = None,
-             report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-        """One round: pull every other origin's log from every peer (or one)."""
+    def sync(self, only: str | None = None, report: Callable[[Outcome], None] | None = None,
+             progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+        """One round: pull every other origin's log from every peer (or one); see
+        :func:`sync_round` for ``report`` and ``progress``."""
         peers = self.peers(only)
         try:
-            return sync_round(self, peers, report)
+            return sync_round(self, peers, report, progress)
         finally:
             for peer in peers:
                 peer.close()
+
+    def unblock(self, peer: str, origin: str | None = None) -> list[tuple[str, int]]:
+        """Ask ``peer`` again for the seqs it was blocked at (see sync.puller.unblock)."""
+        with self.transaction() as session:
+            return unblock(session, peer, origin)
 
     def sync_status(self) -> dict[str, Any]:
         """Per peer and origin: last success, lag, errors; quarantine and equivocations."""

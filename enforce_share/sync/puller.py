@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -58,18 +59,25 @@ class Outcome:
     held: int = 0
     error: str | None = None
     prechecked: int = 0  # of the stored, how many a helper process checked
+    peer_seq: int | None = None  # the seq of the peer's latest checkpoint of the origin
 
 
 def sync_round(node: Any, peers: Sequence[Peer],
-               report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Pull every other origin's log from every peer, the origin itself first."""
+               report: Callable[[Outcome], None] | None = None,
+               progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Pull every other origin's log from every peer, the origin itself first.
+
+    ``report`` gets each origin's outcome from each peer when done, ``progress`` the outcome
+    so far after every page stored.
+    """
     outcomes = []
     with Prechecker() as prechecker:
         for origin in AGENCIES:
             if origin == node.agency:
                 continue
             for peer in sorted(peers, key=lambda p: p.agency != origin):
-                outcome = pull_origin(node, peer, origin, prechecker=prechecker)
+                outcome = pull_origin(node, peer, origin, prechecker=prechecker,
+                                      progress=progress)
                 outcomes.append(outcome)
                 if report:
                     report(outcome)
@@ -80,7 +88,8 @@ Fetched = tuple[dict[str, Any], "list[Future[Verdicts]] | None"]
 
 
 def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
-                prechecker: Prechecker | None = None) -> Outcome:
+                prechecker: Prechecker | None = None,
+                progress: Callable[[Outcome], None] | None = None) -> Outcome:
     """Follow ``origin``'s log at ``peer`` until it has nothing new (or fails).
 
     Three stages overlap: while this thread stores one page, the next page's entries are
@@ -117,7 +126,7 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
                 following, fetcher.submit(fetch, following, snapshot))
             try:
                 verdicts = prechecker.result(checking) if prechecker is not None else None
-                progress = apply_page(node, peer.agency, origin, held, page, verdicts)
+                stored = apply_page(node, peer.agency, origin, held, page, verdicts)
             except VerificationError as exc:
                 outcome.held, outcome.error = held, f"{exc.reason}: {exc.message}"
                 return outcome
@@ -126,11 +135,15 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
                 _failed(node, peer.agency, origin, f"internal error: {exc.__class__.__name__}")
                 outcome.held, outcome.error = held, f"internal error: {exc.__class__.__name__}"
                 return outcome
-            outcome.stored += progress.stored
-            outcome.placeholders += progress.placeholders
-            outcome.upgraded += progress.upgraded
-            outcome.prechecked += progress.prechecked
-            outcome.held = progress.heads.get(origin, (held, ""))[0]
+            outcome.stored += stored.stored
+            outcome.placeholders += stored.placeholders
+            outcome.upgraded += stored.upgraded
+            outcome.prechecked += stored.prechecked
+            outcome.held = stored.heads.get(origin, (held, ""))[0]
+            if page.get("checkpoint"):  # verified by apply_page
+                outcome.peer_seq = page["checkpoint"]["checkpoint"]["seq"]
+            if progress:
+                progress(outcome)
             if following is None or outcome.held == held:
                 return outcome
 
@@ -223,3 +236,21 @@ def _reject(node: Any, peer: str, origin: str, held: int, page: dict[str, Any],
         state.failures = (state.failures or 0) + 1
         state.blocked_seq = blocked
         session.add(state)
+
+
+def unblock(session: Session, peer: str, origin: str | None = None) -> list[tuple[str, int]]:
+    """Ask ``peer`` again for the logs (or ``origin``'s) it was blocked on after a bad entry.
+
+    For a peer that is the only source of a seq (an air-gapped partner's bundles, a relay
+    whose fault was fixed). Its quarantined entries stay as evidence. Returns the (origin,
+    blocked seq) pairs lifted.
+    """
+    query = select(SyncState).where(SyncState.peer == peer, SyncState.blocked_seq.is_not(None))
+    if origin is not None:
+        query = query.where(SyncState.origin == origin)
+    lifted = []
+    for state in session.scalars(query):
+        lifted.append((state.origin, state.blocked_seq))
+        log.warning("unblocked %s for %s's log at seq %s", peer, state.origin, state.blocked_seq)
+        state.blocked_seq = None
+    return lifted

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from enforce_share.cli import main
 from enforce_share.partners import add_partner
 from enforce_share.records.checkpoints import signed_checkpoint
 from enforce_share.records.models import Checkpoint, Placeholder, Record
@@ -162,6 +164,22 @@ def test_blocked_peer_is_not_asked_again_but_the_origin_supplies_the_seq(usa, gb
     assert stored(usa) == 7
     (direct,) = [o for o in outcomes if (o.peer, o.origin) == ("GBR", "GBR")]
     assert (direct.stored, direct.error) == (7, None)
+
+
+def test_an_operator_unblocks_a_peer_that_is_the_only_source(usa, gbr, attacker) -> None:
+    """An air-gapped partner's only source sent one bad page, then the right one."""
+    pull_through(usa, attacker, forge(genuine(gbr), 3, change_byte))
+    runner = CliRunner()
+    args = ["--data-dir", str(usa.config.data_dir), "partners", "unblock", "CAN"]
+    unblocked = runner.invoke(main, args + ["--origin", "GBR"],
+                              env={"DATABASE_URL": usa.config.database_url or ""})
+    assert unblocked.exit_code == 0, unblocked.output
+    assert unblocked.output == "CAN: GBR's log unblocked at seq 4\n"
+    again = runner.invoke(main, args, env={"DATABASE_URL": usa.config.database_url or ""})
+    assert again.exit_code == 1 and "CAN is not blocked" in again.output
+    outcome = gbr_outcome(pull_through(usa, attacker, genuine(gbr)))
+    assert (outcome.error, stored(usa)) == (None, 7)
+    assert quarantined_reasons(usa) == ["bad_signature"]  # the evidence stays
 
 
 def test_rollback_to_a_stale_checkpoint_accepts_nothing_new(usa, gbr, attacker, drafts) -> None:

@@ -255,3 +255,20 @@ def test_two_withdrawals_in_one_page_both_reach_the_peer(trio, drafts) -> None:
         withdraw(gbr, first.id, second.id)  # one batch: both withdrawals in the next page
         assert not [o.error for o in usa.sync("GBR") if o.error]
     assert (usa_answers(trio, first.id), usa_answers(trio, second.id)) == (410, 410)
+
+
+def test_a_round_reports_progress_after_every_page(gbr, usa) -> None:
+    """What `enforce-share sync` draws its progress bars from: one report per page stored."""
+    reports = []
+
+    def progress(outcome):
+        if outcome.origin == "GBR":
+            reports.append((outcome.held, outcome.peer_seq))
+
+    with gunicorn_group(gbr.config.data_dir) as (url, _):
+        point_at(usa, gbr, url)
+        (outcome,) = [o for o in usa.sync("GBR", progress=progress) if o.origin == "GBR"]
+    assert reports == [(1000, TOTAL_DRAFTS + 1), (2000, TOTAL_DRAFTS + 1),
+                       (3000, TOTAL_DRAFTS + 1), (TOTAL_DRAFTS + 1, TOTAL_DRAFTS + 1)]
+    assert outcome.held == held_seq(usa) == TOTAL_DRAFTS + 1
+    assert outcome.prechecked == outcome.stored  # pages of 2/3 records went to the helpers
