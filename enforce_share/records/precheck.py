@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 #: Pages with fewer signed entries are checked in this process: not worth a hand-over.
 MIN_ENTRIES = 100
+#: Helpers start only for a log this many entries behind: starting one costs about what
+#: checking 3,000 records does, and a demo federation's rounds would rather not pay it.
+START_AT = 10_000
 #: Helper processes at most (one per core up to this).
 MAX_PROCESSES = 4
 
@@ -89,7 +92,7 @@ def _exit_with_parent(parent: int) -> None:
 
 
 class Prechecker:
-    """Helper processes checking pages ahead, started at the first page large enough.
+    """Helper processes checking pages ahead, started once a log is far enough behind.
 
     Use as a context manager (the processes stop at exit). :meth:`submit` splits a page
     among the helpers and returns its futures, or None when the page is small or the helpers
@@ -101,10 +104,11 @@ class Prechecker:
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
 
-    def submit(self, entries: Sequence[Any], snapshot: Snapshot | None
+    def submit(self, entries: Sequence[Any], snapshot: Snapshot | None, behind: int
                ) -> list[Future[Verdicts]] | None:
-        """Have the helpers check ``entries`` under the registry ``snapshot``."""
-        if self._broken or snapshot is None or sum(
+        """Have the helpers check ``entries`` under the registry ``snapshot``; ``behind`` is
+        how many entries of the log are still to come, these included (a hint)."""
+        if self._broken or snapshot is None or (self._pool is None and behind < START_AT) or sum(
                 1 for entry in entries if isinstance(entry, dict) and "record" in entry
         ) < MIN_ENTRIES:
             return None

@@ -102,8 +102,9 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
     def fetch(after: int, snapshot: Snapshot | None) -> Fetched:
         page = peer.feed(origin, after, limit)
         entries = page.get("entries")
-        return page, (prechecker.submit(entries, snapshot)
-                      if prechecker is not None and isinstance(entries, list) else None)
+        if prechecker is None or not isinstance(entries, list):
+            return page, None
+        return page, prechecker.submit(entries, snapshot, _claimed_seq(page) - after)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as fetcher:
         ahead: tuple[int, Future[Fetched]] | None = None
@@ -141,11 +142,20 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
             outcome.prechecked += stored.prechecked
             outcome.held = stored.heads.get(origin, (held, ""))[0]
             if page.get("checkpoint"):  # verified by apply_page
-                outcome.peer_seq = page["checkpoint"]["checkpoint"]["seq"]
+                outcome.peer_seq = _claimed_seq(page)
             if progress:
                 progress(outcome)
             if following is None or outcome.held == held:
                 return outcome
+
+
+def _claimed_seq(page: dict[str, Any]) -> int:
+    """The seq of the page's checkpoint, unchecked (0 if it has none that looks right)."""
+    try:
+        seq = page["checkpoint"]["checkpoint"]["seq"]
+    except (KeyError, TypeError):
+        return 0
+    return seq if isinstance(seq, int) else 0
 
 
 def resume_point(node: Any, peer: str, origin: str) -> tuple[int, str | None]:

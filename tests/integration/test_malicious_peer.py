@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from enforce_share.cli import main
 from enforce_share.partners import add_partner
+from enforce_share.records import precheck
 from enforce_share.records.checkpoints import signed_checkpoint
 from enforce_share.records.models import Checkpoint, Placeholder, Record
 from enforce_share.records.precheck import MIN_ENTRIES
@@ -114,6 +115,13 @@ def as_other_origin(entries, index):
     entries[index]["record"]["origin"] = "CAN"
 
 
+@pytest.fixture
+def helpers(monkeypatch) -> None:
+    """Start the prechecker's helpers for any page of MIN_ENTRIES records, not only when a
+    log is START_AT entries behind."""
+    monkeypatch.setattr(precheck, "START_AT", 0)
+
+
 FORGERIES = [
     (flip_signature, "bad_signature"), (change_byte, "bad_signature"), (drop, "seq_gap"),
     (reorder, "seq_gap"), (as_other_origin, "wrong_origin"),
@@ -135,7 +143,7 @@ def test_forged_page_is_quarantined_and_nothing_stored(usa, gbr, attacker, chang
 @pytest.mark.parametrize("gbr", [2 * MIN_ENTRIES + 50], indirect=True)
 @pytest.mark.parametrize("change, reason", FORGERIES)
 def test_forgery_in_a_page_the_helpers_check_is_found_at_its_seq(usa, gbr, attacker, change,
-                                                                 reason) -> None:
+                                                                 reason, helpers) -> None:
     """A page large enough for the prechecker's helper processes: the same verdict."""
     index = 2 * MIN_ENTRIES  # past the first helper's share of the page
     outcome = gbr_outcome(pull_through(usa, attacker, forge(genuine(gbr), index, change)))
@@ -146,7 +154,7 @@ def test_forgery_in_a_page_the_helpers_check_is_found_at_its_seq(usa, gbr, attac
 
 
 @pytest.mark.parametrize("gbr", [2 * MIN_ENTRIES + 50], indirect=True)
-def test_a_genuine_page_the_helpers_check_is_stored(usa, gbr, attacker) -> None:
+def test_a_genuine_page_the_helpers_check_is_stored(usa, gbr, attacker, helpers) -> None:
     outcome = gbr_outcome(pull_through(usa, attacker, genuine(gbr)))
     assert outcome.error is None and outcome.stored == stored(usa) == 2 * MIN_ENTRIES + 51
     assert outcome.prechecked == outcome.stored  # the helpers' verdicts were used
@@ -164,6 +172,12 @@ def test_blocked_peer_is_not_asked_again_but_the_origin_supplies_the_seq(usa, gb
     assert stored(usa) == 7
     (direct,) = [o for o in outcomes if (o.peer, o.origin) == ("GBR", "GBR")]
     assert (direct.stored, direct.error) == (7, None)
+
+
+@pytest.mark.parametrize("gbr", [2 * MIN_ENTRIES + 50], indirect=True)
+def test_a_log_little_behind_starts_no_helpers(usa, gbr, attacker) -> None:
+    outcome = gbr_outcome(pull_through(usa, attacker, genuine(gbr)))
+    assert (outcome.error, outcome.stored, outcome.prechecked) == (None, 2 * MIN_ENTRIES + 51, 0)
 
 
 def test_an_operator_unblocks_a_peer_that_is_the_only_source(usa, gbr, attacker) -> None:
