@@ -11,6 +11,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -434,6 +435,32 @@ def test_console_script_initialises_a_node(tmp_path) -> None:
     assert exported.returncode == 0, exported.stderr
     (key,) = json.loads(exported.stdout)["keys"]
     assert f"signing key {key['kid']}" in created.stdout
+
+
+def test_a_second_scheduler_process_of_one_node_exits(tmp_path) -> None:
+    """Exactly one scheduler per node, however it is started."""
+    script = Path(sys.executable).with_name("enforce-share")
+    env = {name: value for name, value in os.environ.items() if name not in ENVIRONMENT}
+    node_dir = tmp_path / "node"
+    base = [str(script), "--data-dir", str(node_dir)]
+    subprocess.run(base + ["init", "--agency", "AUS"], env=env, check=True, timeout=60,
+                   capture_output=True)
+    first = subprocess.Popen(base + ["scheduler"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        lock = node_dir / "scheduler.lock"
+        deadline = time.monotonic() + 30
+        while not (lock.exists() and lock.read_text()) and first.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert lock.read_text() == str(first.pid)
+        second = subprocess.run(base + ["scheduler"], env=env, capture_output=True, text=True,
+                                timeout=60)
+        assert second.returncode == 1
+        assert "another scheduler runs" in second.stderr
+        assert first.poll() is None  # the first one goes on
+    finally:
+        first.terminate()
+        first.communicate(timeout=30)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

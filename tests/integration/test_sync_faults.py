@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -22,6 +23,7 @@ from enforce_share.records.drafts import Draft
 from enforce_share.records.models import LogHead, Placeholder, Record
 from enforce_share.signing import jws
 from enforce_share.signing.node_keys import current_signer
+from enforce_share.sync.puller import sync_round
 
 from ..conftest import make_node
 from ..factories import DraftFactory
@@ -274,3 +276,29 @@ def test_a_round_reports_progress_after_every_page(gbr, usa, monkeypatch) -> Non
                        (3000, TOTAL_DRAFTS + 1), (TOTAL_DRAFTS + 1, TOTAL_DRAFTS + 1)]
     assert outcome.held == held_seq(usa) == TOTAL_DRAFTS + 1
     assert outcome.prechecked == outcome.stored  # pages of 2/3 records went to the helpers
+
+
+def test_a_round_with_nothing_new_asks_once_per_origin_and_gets_little(gbr, usa) -> None:
+    """No index download: one small page per origin when the log held is current."""
+    with gunicorn_group(gbr.config.data_dir) as (url, _):
+        point_at(usa, gbr, url)
+        usa.sync("GBR")
+        (peer,) = usa.peers("GBR")
+        pages = []
+
+        class Counted:
+            agency = peer.agency
+
+            def feed(self, origin, after, limit):
+                page = peer.feed(origin, after, limit)
+                pages.append((origin, after, len(json.dumps(page))))
+                return page
+
+        try:
+            outcomes = sync_round(usa, [Counted()])
+        finally:
+            peer.close()
+    assert not [o for o in outcomes if o.error or o.stored or o.placeholders]
+    assert sorted(origin for origin, _, _ in pages) == ["AUS", "CAN", "GBR", "NZL"]
+    assert ("GBR", TOTAL_DRAFTS + 1) in [(origin, after) for origin, after, _ in pages]
+    assert max(size for _, _, size in pages) < 1_000  # a checkpoint and no entries
