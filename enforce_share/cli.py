@@ -14,6 +14,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from .cli_access import audit, users
 from .cli_bundle import bundle
 from .cli_context import open_node
 from .clock import timestamp
@@ -45,7 +46,10 @@ class NodeGroup(click.Group):
             sys.exit(1)
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-            click.echo(f"error: database: {reason} (is DATABASE_URL set as at init?)", err=True)
+            hint = ("run `enforce-share db upgrade` after installing a new version"
+                    if "no such table" in reason or "does not exist" in reason
+                    else "is DATABASE_URL set as at init?")
+            click.echo(f"error: database: {reason} ({hint})", err=True)
             sys.exit(1)
 
 
@@ -370,4 +374,5 @@ def generate(count: int, seed: int, out: Path) -> None:
     click.echo(f"wrote {count} drafts to {out}: {summary}")
 
 
-main.add_command(bundle)  # command groups kept in modules of their own
+for group in (bundle, users, audit):  # command groups kept in modules of their own
+    main.add_command(group)

@@ -38,6 +38,20 @@ class NotFound(Error):
     status = 404
 
 
+class Unauthenticated(Error):
+    """No valid credentials: a missing, unknown, expired or revoked token, a bad signature."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(Error):
+    """Authenticated, but the role does not allow this."""
+
+    code = "forbidden"
+    status = 403
+
+
 class Gone(Error):
     """The record was withdrawn by its origin."""
 

@@ -1,5 +1,7 @@
 """Every table, imported in one place so Alembic sees the whole metadata."""
 
+from .access.models import ApiToken, User
+from .audit.models import AuditEntry, AuditHead
 from .db import Base
 from .partners import Partner
 from .records.models import Checkpoint, LogHead, Placeholder, Record
@@ -8,6 +10,7 @@ from .sync.httpsig import SeenNonce
 from .sync.models import Equivocation, Quarantined, SyncState
 
 __all__ = [
-    "Base", "Checkpoint", "Equivocation", "LogHead", "Partner", "Placeholder", "Quarantined",
-    "Record", "SeenNonce", "SyncState", "TrustedKey",
+    "ApiToken", "AuditEntry", "AuditHead", "Base", "Checkpoint", "Equivocation", "LogHead",
+    "Partner", "Placeholder", "Quarantined", "Record", "SeenNonce", "SyncState", "TrustedKey",
+    "User",
 ]

@@ -6,12 +6,17 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from .access import users
+from .access.users import Principal, authenticate_token
 from .adapters.peer_http import HttpPeer
+from .audit import trail
+from .audit.trail import Event
 from .clock import parse_timestamp, timestamp
 from .config import CONFIG_FILE, Config, write_config
 from .db import make_engine, make_sessionmaker, transaction, upgrade
@@ -130,6 +135,49 @@ class Node:
         """A snapshot of the trust registry."""
         with self.reading() as session:
             return TrustRegistry.load(session)
+
+    # --- people and the audit trail ------------------------------------------------------
+
+    def add_user(self, name: str, role: str, password: str | None = None, *, by: str) -> None:
+        """Create a user (see access.users.add_user); audited as done ``by``."""
+        with self.transaction() as session:
+            users.add_user(session, name, role, password)
+            trail.append(session, Event(by, "users add", "ok", target={"user": name,
+                                                                      "role": role}))
+
+    def issue_token(self, name: str, valid_for: timedelta | None = None, *, by: str) -> str:
+        """A new API token for ``name`` (returned once, only its hash is kept); audited."""
+        with self.transaction() as session:
+            token, row = users.issue_token(session, name, valid_for)
+            trail.append(session, Event(by, "users token", "ok", target={
+                "user": name, "token": row.id,
+                "expires": timestamp(row.expires) if row.expires else None}))
+            return token
+
+    def revoke_token(self, token_id: str, *, by: str) -> str:
+        """Revoke an API token by id; return its user's name; audited."""
+        with self.transaction() as session:
+            row = users.revoke_token(session, token_id)
+            trail.append(session, Event(by, "users revoke-token", "ok", target={
+                "user": row.user, "token": token_id}))
+            return row.user
+
+    def disable_user(self, name: str, *, by: str) -> int:
+        """Disable a user and revoke their tokens; return how many; audited."""
+        with self.transaction() as session:
+            revoked = users.disable_user(session, name)
+            trail.append(session, Event(by, "users disable", "ok", target={"user": name}))
+            return revoked
+
+    def authenticate_token(self, token: str) -> Principal:
+        """The user a bearer token stands for; Unauthenticated if none (see access.users)."""
+        with self.reading() as session:
+            return authenticate_token(session, token, self.agency)
+
+    def audit(self, event: Event) -> None:
+        """Append ``event`` to the audit trail (its own transaction)."""
+        with self.transaction() as session:
+            trail.append(session, event)
 
     # --- federation ----------------------------------------------------------------------
 

@@ -168,3 +168,36 @@ class SyncStatusSchema(Schema):
     held = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     peers = fields.List(fields.Nested(PeerStatusSchema), required=True)
     equivocations = fields.Integer(required=True)
+
+
+class AuditQuerySchema(Schema):
+    """GET /api/v1/audit query: newest first, filtered; ``before`` pages on."""
+
+    user = fields.String(validate=validate.Length(min=1, max=64))
+    record = RecordId()
+    since = Timestamp(data_key="from")
+    until = Timestamp(data_key="to")
+    before = fields.Integer(validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class AuditEntrySchema(Schema):
+    """One audit entry."""
+
+    seq = fields.Integer(required=True)
+    at = fields.String(required=True)
+    actor = fields.String(required=True)
+    role = fields.String(allow_none=True, required=True)
+    action = fields.String(required=True)
+    target = fields.Dict(required=True)
+    source = fields.String(required=True)
+    outcome = fields.String(required=True)
+    request_id = fields.String(allow_none=True, required=True)
+    hash = fields.String(required=True)
+
+
+class AuditPageSchema(Schema):
+    """A page of audit entries, newest first; ``next`` is the ``before`` of the next page."""
+
+    items = fields.List(fields.Nested(AuditEntrySchema), required=True)
+    next = fields.Integer(allow_none=True, required=True)

@@ -94,9 +94,29 @@ def app(node: Node) -> Iterator[Flask]:
     app.extensions["enforce_share"].close()
 
 
+def token_for(node: Node, name: str, role: str) -> str:
+    """A new user of ``role`` on ``node`` and an API token of theirs."""
+    node.add_user(name, role, by="test")
+    return node.issue_token(name, by="test")
+
+
+def client_as(app: Flask, token: str | None) -> FlaskClient:
+    """A test client sending ``token`` as its bearer token (none: anonymous)."""
+    client = app.test_client()
+    if token is not None:
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A test client of the app."""
+def client(app: Flask, node: Node) -> FlaskClient:
+    """A test client of the app, signed in as a liaison officer (analyst and more)."""
+    return client_as(app, token_for(node, "liaison", "liaison"))
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> FlaskClient:
+    """A test client sending no credentials."""
     return app.test_client()
 
 

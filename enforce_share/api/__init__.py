@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .auth import init_auth
 from .errors import NodeApi
 
 
 def init_api(app: Flask) -> NodeApi:
     """Bind the API and its blueprints to ``app``."""
-    from . import feed, node, records
+    from . import audit, feed, node, records
 
     api = NodeApi(app)
-    for blueprint in (records.blp, node.blp, node.well_known, feed.blp):
+    init_auth(app, api)
+    for blueprint in (records.blp, node.blp, node.well_known, feed.blp, audit.blp):
         api.register_blueprint(blueprint)
     return api

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from .. import __version__
+from ..access.roles import ADMIN, ANALYST, NODE
 from ..schemas.api import JWKSetSchema, NodeSchema, SignedCheckpointSchema
-from .records import node
+from .auth import Blueprint, node
 
 blp = Blueprint("node", __name__, url_prefix="/api/v1", description="This node and its logs")
 well_known = Blueprint("well_known", __name__, url_prefix="/.well-known/enforce-share",
@@ -23,6 +22,7 @@ def describe() -> dict[str, Any]:
 
 
 @blp.route("/checkpoints/<string:origin>")
+@blp.requires(ANALYST, ADMIN, NODE)
 @blp.response(200, SignedCheckpointSchema)
 def checkpoint(origin: str) -> dict[str, Any]:
     """The latest signed checkpoint held for an origin's log."""

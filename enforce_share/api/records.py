@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..access.roles import ANALYST
 from ..errors import UnsupportedMediaType
-from ..node import Node
+from ..markings import visible
 from ..records.drafts import Draft
 from ..records.queries import get_record, history, list_records, signed
 from ..schemas.api import (
@@ -20,14 +20,10 @@ from ..schemas.api import (
     RecordViewSchema,
     SignedRecordSchema,
 )
+from .auth import Blueprint, audited, node, principal
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1/records",
                 description="Signed enforcement records of every origin held by this node")
-
-
-def node() -> Node:
-    """This app's node (``app.extensions["enforce_share"]``)."""
-    return current_app.extensions["enforce_share"]
 
 
 @blp.before_request
@@ -45,31 +41,37 @@ def _json_only() -> None:
 
 @blp.route("")
 class Records(MethodView):
+    @blp.requires(ANALYST)
     @blp.arguments(RecordQuerySchema, location="query")
     @blp.response(200, RecordPageSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """List records, newest first (latest versions unless include_superseded)."""
         with node().reading() as session:
-            page = list_records(session, **query)
+            page = list_records(session, viewer=principal().agency, **query)
+            audited(records=[row.id for row in page.rows])
             return {"items": [signed(row) for row in page.rows], "next": page.next}
 
+    @blp.requires(ANALYST)
     @blp.arguments(DraftSchema)
     @blp.response(201, SignedRecordSchema)
     def post(self, draft: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Write a record: the node fills id, origin, seq and created, signs and stores it."""
         (row,) = node().add_records([Draft(**draft)])
+        audited(records=[row.id])
         location = url_for("records.Record", record_id=row.id)
         return signed(row), 201, {"Location": location}
 
 
 @blp.route("/<string:record_id>")
 class Record(MethodView):
+    @blp.requires(ANALYST)
     @blp.response(200, RecordViewSchema)
     def get(self, record_id: str) -> dict[str, Any]:
         """One record, its hash, and every version of it held here (oldest first)."""
         with node().reading() as session:
-            row = get_record(session, record_id)
-            versions = history(session, row)
+            row = get_record(session, record_id, viewer=principal().agency)
+            versions = [v for v in history(session, row)
+                        if visible(principal().agency, v.origin, v.tlp, v.releasable_to)]
             return {
                 **signed(row),
                 "hash": row.record_hash,

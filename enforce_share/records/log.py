@@ -9,6 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Error, InvalidInput, VerificationError
+from ..markings import audience
 from ..signing import jws
 from .checkpoints import issue_checkpoint
 from .drafts import KEY_TYPES, UNWITHDRAWABLE, Draft
@@ -87,7 +88,8 @@ def row_values(
     return {
         "id": record["id"], "origin": record["origin"], "seq": record["seq"],
         "type": record["type"], "created": record["created"], "supersedes": record["supersedes"],
-        "tlp": marking["tlp"], "releasable_to": list(marking["releasable_to"]), "kid": kid,
+        "tlp": marking["tlp"], "releasable_to": list(marking["releasable_to"]),
+        "audience": audience(marking["tlp"], marking["releasable_to"]), "kid": kid,
         "canonical": payload.decode("utf-8"), "jws": token, "record_hash": hash_hex,
         "head": head,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigIntPK
@@ -32,6 +32,8 @@ class Record(Base):
     withdrawn_by: Mapped[str | None] = mapped_column(String(36))
     tlp: Mapped[str] = mapped_column(String(16))
     releasable_to: Mapped[list[str]] = mapped_column(JSON)
+    #: Agencies the marking releases the record to, one bit each (markings.audience).
+    audience: Mapped[int] = mapped_column(Integer, default=0)
     kid: Mapped[str] = mapped_column(String(100))
     #: RFC 8785 canonical JSON of the record: exactly the bytes the signature covers.
     canonical: Mapped[str] = mapped_column(Text)

@@ -7,10 +7,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import Gone, InvalidInput, NotFound
+from ..markings import agency_bit
 from .models import Record
 
 
@@ -19,9 +20,18 @@ def signed(row: Record) -> dict[str, Any]:
     return {"record": json.loads(row.canonical), "jws": row.jws}
 
 
-def get_record(session: Session, record_id: str) -> Record:
-    """The stored record ``record_id``; NotFound, or Gone once its origin withdrew it."""
-    row = session.scalar(select(Record).where(Record.id == record_id))
+def visible_to(agency: str) -> ColumnElement[bool]:
+    """SQL: records users of ``agency``'s node may see (markings.visible)."""
+    return or_(Record.origin == agency, Record.audience.op("&")(agency_bit(agency)) != 0)
+
+
+def get_record(session: Session, record_id: str, viewer: str | None = None) -> Record:
+    """The stored record ``record_id``; NotFound (also when ``viewer``'s agency may not see
+    it: its existence is not revealed), or Gone once its origin withdrew it."""
+    query = select(Record).where(Record.id == record_id)
+    if viewer is not None:
+        query = query.where(visible_to(viewer))
+    row = session.scalar(query)
     if row is None:
         raise NotFound(f"No record {record_id}", {"id": ["No such record."]})
     if row.withdrawn_by:
@@ -73,10 +83,13 @@ def decode_cursor(cursor: str) -> int:
 
 def list_records(
     session: Session, *, type: str | None = None, origin: str | None = None, limit: int = 50,
-    cursor: str | None = None, include_superseded: bool = False,
+    cursor: str | None = None, include_superseded: bool = False, viewer: str | None = None,
 ) -> Page:
-    """Records newest first, filtered; keyset pagination on local arrival order."""
+    """Records newest first, filtered (to what ``viewer``'s agency may see, if given);
+    keyset pagination on local arrival order."""
     query = select(Record).where(Record.withdrawn_by.is_(None))
+    if viewer is not None:
+        query = query.where(visible_to(viewer))
     if type:
         query = query.where(Record.type == type)
     if origin:

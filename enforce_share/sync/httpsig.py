@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base
-from ..errors import Error, VerificationError
+from ..errors import Unauthenticated, VerificationError
 from ..signing.trust import TrustRegistry
 
 COVERED = ("@method", "@path", "@query")
@@ -34,13 +34,6 @@ MAX_SKEW = timedelta(seconds=300)
 LABEL = "es"
 #: RFC 9421 ``tag``: names the application profile, so signatures for other uses never pass.
 TAG = "enforce-share-feed"
-
-
-class Unauthenticated(Error):
-    """The request is not signed by a partner node as required."""
-
-    code = "unauthorized"
-    status = 401
 
 
 class SeenNonce(Base):

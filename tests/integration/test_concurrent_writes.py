@@ -13,14 +13,16 @@ from sqlalchemy import select
 from enforce_share.records.models import Record
 from enforce_share.signing import jws
 
+from ..conftest import token_for
 from ..processes import gunicorn_node
 
 WRITES = 120
 
 
-def post_json(url: str, payload: dict) -> dict:
+def post_json(url: str, payload: dict, token: str) -> dict:
     request = urllib.request.Request(url, data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=60) as response:
         assert response.status == 201
         return json.loads(response.read())
@@ -28,14 +30,17 @@ def post_json(url: str, payload: dict) -> dict:
 
 @pytest.mark.slow
 def test_parallel_posts_get_distinct_contiguous_seqs(node, drafts) -> None:
+    token = token_for(node, "writer", "analyst")
     node.close()
     with gunicorn_node(node.config.data_dir, node.config.database_url) as base:
         with ThreadPoolExecutor(max_workers=12) as pool:
             results = list(pool.map(
                 lambda n: post_json(f"{base}/api/v1/records",
-                                    drafts.payload("actor", name=f"Concurrent {n} LLC")),
+                                    drafts.payload("actor", name=f"Concurrent {n} LLC"), token),
                 range(WRITES)))
-        checkpoint = json.loads(urllib.request.urlopen(f"{base}/api/v1/checkpoints/GBR").read())
+        request = urllib.request.Request(f"{base}/api/v1/checkpoints/GBR",
+                                         headers={"Authorization": f"Bearer {token}"})
+        checkpoint = json.loads(urllib.request.urlopen(request).read())
     seqs = sorted(result["record"]["seq"] for result in results)
     assert seqs == list(range(2, WRITES + 2))
     with node.reading() as session:
@@ -52,6 +57,7 @@ def test_parallel_posts_get_distinct_contiguous_seqs(node, drafts) -> None:
 @pytest.mark.slow
 def test_parallel_withdrawals_of_one_record_let_exactly_one_through(node, drafts) -> None:
     (target,) = node.add_records([drafts("actor")])
+    token = token_for(node, "writer", "analyst")
     node.close()
     withdrawal = {"type": "withdrawal", "marking": drafts.payload()["marking"],
                   "body": {"target": target.id, "reason": "duplicate report"}}
@@ -59,7 +65,8 @@ def test_parallel_withdrawals_of_one_record_let_exactly_one_through(node, drafts
     def attempt(_: int) -> int:
         request = urllib.request.Request(f"{base}/api/v1/records",
                                          data=json.dumps(withdrawal).encode(),
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": f"Bearer {token}"})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status

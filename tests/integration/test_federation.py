@@ -15,16 +15,19 @@ from enforce_share.records.models import Placeholder, Record
 from enforce_share.records.verify import verify_signed_record
 from enforce_share.signing import jws
 
-from ..conftest import make_node
+from ..conftest import make_node, token_for
 from ..processes import gunicorn_node
 
 AGENCIES = ("USA", "GBR", "CAN", "AUS", "NZL")
 pytestmark = pytest.mark.slow
 
 
-def post(base: str, payload: dict) -> dict:
+def post(node: tuple[str, str], payload: dict) -> dict:
+    """POST a record to a node ``(url, analyst token)``."""
+    base, token = node
     request = urllib.request.Request(f"{base}/api/v1/records", data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())["record"]
 
@@ -33,14 +36,16 @@ def post(base: str, payload: dict) -> dict:
 def federation(tmp_path):
     """Five nodes, each trusting the others' keys and knowing their URLs."""
     nodes = {agency: make_node(tmp_path / agency, agency) for agency in AGENCIES}
+    tokens = {agency: token_for(node, "analyst", "analyst") for agency, node in nodes.items()}
     with ExitStack() as stack:
-        urls = {agency: stack.enter_context(gunicorn_node(node.config.data_dir, None, workers=1))
+        urls = {agency: (stack.enter_context(gunicorn_node(node.config.data_dir, None,
+                                                           workers=1)), tokens[agency])
                 for agency, node in nodes.items()}
         for agency, node in nodes.items():
             with node.transaction() as session:
                 for other, peer in nodes.items():
                     if other != agency:
-                        add_partner(session, agency, other, peer.jwks(), urls[other])
+                        add_partner(session, agency, other, peer.jwks(), urls[other][0])
         yield nodes, urls, stack
     for node in nodes.values():
         node.close()

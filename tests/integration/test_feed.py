@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from http_message_signatures import HTTPMessageSigner, algorithms
 
+from enforce_share.audit import trail
 from enforce_share.partners import add_partner
 from enforce_share.signing.node_keys import current_signer
 from enforce_share.sync import httpsig
@@ -27,6 +29,12 @@ def usa_signer(node, partner):
         add_partner(session, "GBR", "USA", partner.jwks(), "http://127.0.0.1:1")
     with partner.reading() as session:
         return current_signer(session, "USA", partner.config.keys_dir)
+
+
+@pytest.fixture
+def client(anonymous):
+    """Partner nodes sign their requests: they hold no bearer token."""
+    return anonymous
 
 
 def signed_headers(path: str, signer, created: datetime | None = None, nonce: str | None = None):
@@ -75,14 +83,24 @@ def test_pages_continue_after_the_cursor(client, usa_signer, written) -> None:
     assert [e.get("seq") or e["record"]["seq"] for e in rest["entries"]] == [3, 4, 5]
 
 
-def test_unsigned_request_is_401_with_an_audit_line(client, usa_signer, written,
-                                                   caplog) -> None:
+def test_unsigned_request_is_401_with_an_audit_entry(client, node, usa_signer, written,
+                                                    caplog) -> None:
     with caplog.at_level("WARNING", logger="enforce_share.audit"):
         response = client.get("/api/v1/feed?origin=GBR")
     assert response.status_code == 401
     assert response.json["error"]["code"] == "unauthorized"
-    assert any("feed refused" in r.getMessage() and "not signed" in r.getMessage()
-               for r in caplog.records)
+    assert any("refused GET /api/v1/feed" in r.getMessage() for r in caplog.records)
+    with node.reading() as session:
+        (entry,) = list(trail.entries(session, limit=1))
+    assert (entry.actor, entry.action, entry.outcome) == ("anonymous", "GET /api/v1/feed", "401")
+
+
+def test_a_served_page_is_audited_with_the_partner(client, node, usa_signer, written) -> None:
+    assert get_feed(client, usa_signer).status_code == 200
+    with node.reading() as session:
+        (entry,) = list(trail.entries(session, limit=1))
+    assert (entry.actor, entry.role, entry.outcome) == ("USA", "node", "200")
+    assert json.loads(entry.target)["query"]["origin"] == ["GBR"]
 
 
 def test_replayed_request_is_401(client, usa_signer, written) -> None:

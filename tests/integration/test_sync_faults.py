@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from enforce_share.signing import jws
 from enforce_share.signing.node_keys import current_signer
 from enforce_share.sync.puller import sync_round
 
-from ..conftest import make_node
+from ..conftest import client_as, make_node, token_for
 from ..factories import DraftFactory
 from ..processes import ROOT, _wait_ready, free_port
 from .test_feed import signed_headers
@@ -221,9 +222,11 @@ def usa_feed_for_nzl(nodes) -> list[dict]:
 
 
 def usa_answers(nodes, record_id: str) -> int:
+    """The status USA's API answers an analyst asking for the record."""
+    token = token_for(nodes["USA"], f"analyst-{uuid.uuid4().hex[:8]}", "analyst")
     app = create_app(nodes["USA"].config)
     try:
-        return app.test_client().get(f"/api/v1/records/{record_id}").status_code
+        return client_as(app, token).get(f"/api/v1/records/{record_id}").status_code
     finally:
         app.extensions["enforce_share"].close()
 

@@ -1,0 +1,1 @@
+"""Who may use the node: users, their roles, API tokens and passwords."""

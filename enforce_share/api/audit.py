@@ -1,0 +1,31 @@
+"""/api/v1/audit: the audit trail, for administrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..access.roles import ADMIN
+from ..audit import trail
+from ..clock import parse_timestamp, timestamp
+from ..schemas.api import AuditPageSchema, AuditQuerySchema
+from .auth import Blueprint, node
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit trail")
+
+
+@blp.route("/audit")
+@blp.requires(ADMIN)
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, AuditPageSchema)
+def entries(query: dict[str, Any]) -> dict[str, Any]:
+    """Entries newest first, by user (actor), record id and time (``from`` ≤ at < ``to``)."""
+    for bound in ("since", "until"):  # one text form, so that comparing text compares time
+        if bound in query:
+            query[bound] = timestamp(parse_timestamp(query[bound]))
+    limit, actor = query.pop("limit"), query.pop("user", None)
+    with node().reading() as session:
+        rows = [trail.as_dict(entry) for entry in trail.entries(
+            session, actor=actor, limit=limit + 1, **query)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": rows, "next": rows[-1]["seq"] if more else None}

@@ -1,0 +1,129 @@
+"""Who is calling, what their role admits, and the audit entry of every such request.
+
+People send a personal API token (``Authorization: Bearer es_…``); partner nodes sign their
+requests (RFC 9421, see sync.httpsig). Each endpoint states the roles it admits once, with
+``@blp.requires(...)`` on our :class:`Blueprint`, which also puts the security scheme in the
+OpenAPI document. An endpoint without it is public: only ``/api/v1/node``, the JWK Set and
+the OpenAPI document are. Every request to a guarded endpoint, refused or not, is audited
+after its response is made; if the audit entry cannot be written the request fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import flask_smorest
+from flask import Flask, Response, current_app, g, request
+
+from ..access.roles import NODE, admits
+from ..access.users import TOKEN, Principal
+from ..audit.trail import Event
+from ..errors import Forbidden, Unauthenticated
+from ..node import Node
+from ..sync.httpsig import Message
+
+SECURITY_SCHEMES = {
+    "bearerAuth": {"type": "http", "scheme": "bearer",
+                   "description": "Personal API token (`enforce-share users token NAME`)."},
+    "httpSignature": {"type": "apiKey", "in": "header", "name": "Signature",
+                      "description": "RFC 9421 HTTP Message Signature (with Signature-Input) "
+                                     "by a partner node's Ed25519 key: partner nodes only."},
+}
+log = logging.getLogger("enforce_share.audit")
+_BEARER = re.compile(r"Bearer ([!-~]{1,200})")
+
+
+def node() -> Node:
+    """This app's node (``app.extensions["enforce_share"]``)."""
+    return current_app.extensions["enforce_share"]
+
+
+def principal() -> Principal:
+    """Who is calling (inside a guarded endpoint)."""
+    return g.principal
+
+
+def audited(**target: Any) -> None:
+    """Name what the request touched (record ids, a case …) in its audit entry."""
+    g.audit_target = {**g.get("audit_target", {}), **target}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with :meth:`requires`."""
+
+    def requires(self, *roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Admit only callers holding one of ``roles`` (401 without credentials, 403 with
+        the wrong role); document it; audit every request."""
+        allowed = frozenset(roles)
+        security = ([{"bearerAuth": []}] if allowed - {NODE} else []) + (
+            [{"httpSignature": []}] if NODE in allowed else [])
+
+        def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(view)
+            def guarded(*args: Any, **kwargs: Any) -> Any:
+                g.audited = True
+                caller = _authenticate(allowed)
+                g.principal = caller
+                if not admits(caller.role, allowed):
+                    raise Forbidden(f"The {caller.role} role may not use this endpoint",
+                                    {"role": [f"One of: {', '.join(sorted(allowed))}."]})
+                return view(*args, **kwargs)
+
+            return self.doc(security=security)(guarded)
+
+        return decorate
+
+
+def _authenticate(allowed: frozenset[str]) -> Principal:
+    if NODE in allowed and "Signature-Input" in request.headers:
+        caller = node().authenticate_partner(_signed_message())
+        return Principal(caller.agency, NODE, caller.agency, caller.kid)
+    header = request.headers.get("Authorization")
+    if header is None:
+        raise Unauthenticated("Authentication required")
+    match = _BEARER.fullmatch(header)
+    if match is None:
+        raise Unauthenticated("Use Authorization: Bearer <token>")
+    claimed = TOKEN.fullmatch(match.group(1))
+    g.claimed = claimed.group(1) if claimed else None  # a token id, never a secret
+    return node().authenticate_token(match.group(1))
+
+
+def _signed_message() -> Message:
+    """The current request as the signature library reads it."""
+    query = request.query_string.decode("ascii", "replace")
+    url = request.host_url.rstrip("/") + request.path + (f"?{query}" if query else "")
+    return Message(method=request.method, url=url, headers=request.headers)
+
+
+def _audit(response: Response) -> Response:
+    if not g.get("audited"):
+        return response
+    caller: Principal | None = g.get("principal")
+    claimed = g.get("claimed")
+    target = dict(g.get("audit_target", {}))
+    if request.view_args:
+        target.update(request.view_args)
+    if request.args:
+        target["query"] = request.args.to_dict(flat=False)
+    if response.status_code in (401, 403):
+        log.warning("refused %s %s from %s: %s", request.method, request.path,
+                    request.remote_addr, response.status_code)
+    node().audit(Event(
+        actor=caller.name if caller else (f"token:{claimed}" if claimed else "anonymous"),
+        role=caller.role if caller else None,
+        action=f"{request.method} {request.url_rule.rule if request.url_rule else request.path}",
+        target=target, source=request.remote_addr or "-", outcome=str(response.status_code),
+        request_id=g.get("request_id")))
+    return response
+
+
+def init_auth(app: Flask, api: flask_smorest.Api) -> None:
+    """Declare the security schemes and audit guarded requests."""
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
+    app.after_request(_audit)

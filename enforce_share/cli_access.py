@@ -1,0 +1,112 @@
+"""`enforce-share users` and `enforce-share audit`: people, their tokens, the audit trail."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import timedelta
+
+import click
+from sqlalchemy import select
+
+from .access.models import ApiToken, User
+from .access.roles import USER_ROLES
+from .audit import trail
+from .cli_context import open_node
+from .clock import timestamp
+
+
+def operator() -> str:
+    """Who runs this command, as the audit trail names them."""
+    return f"cli:{getpass.getuser()}"
+
+
+@click.group()
+def users() -> None:
+    """People using this node, their roles and API tokens."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(USER_ROLES))
+@click.option("--password", is_flag=True,
+              help="Also set a password for web sessions (asked for, never an argument).")
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str, password: bool) -> None:
+    """Add a user NAME with a role."""
+    secret = click.prompt("Password", hide_input=True, confirmation_prompt=True) \
+        if password else None
+    open_node(ctx).add_user(name, role, secret, by=operator())
+    click.echo(f"user {name}: {role}")
+
+
+@users.command("token")
+@click.argument("name")
+@click.option("--expires-in", "days", type=click.IntRange(min=1), default=90, show_default=True,
+              help="Days until the token expires.")
+@click.pass_context
+def users_token(ctx: click.Context, name: str, days: int) -> None:
+    """Issue an API token for NAME; it is printed once (only its hash is kept)."""
+    click.echo(open_node(ctx).issue_token(name, timedelta(days=days), by=operator()))
+
+
+@users.command("revoke-token")
+@click.argument("token_id")
+@click.pass_context
+def users_revoke_token(ctx: click.Context, token_id: str) -> None:
+    """Revoke the token TOKEN_ID (as `users list` shows it)."""
+    user = open_node(ctx).revoke_token(token_id, by=operator())
+    click.echo(f"revoked token {token_id} of {user}")
+
+
+@users.command("disable")
+@click.argument("name")
+@click.pass_context
+def users_disable(ctx: click.Context, name: str) -> None:
+    """Disable NAME and revoke all their tokens."""
+    revoked = open_node(ctx).disable_user(name, by=operator())
+    click.echo(f"disabled {name}; revoked {revoked} token(s)")
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """Users, roles, and their tokens (id, expiry, revoked)."""
+    with open_node(ctx).reading() as session:
+        for user in session.scalars(select(User).order_by(User.name)):
+            state = "disabled" if user.disabled else "active"
+            click.echo(f"{user.name}\t{user.role}\t{state}")
+            for token in session.scalars(select(ApiToken).where(ApiToken.user == user.name)
+                                         .order_by(ApiToken.created)):
+                expires = timestamp(token.expires) if token.expires else "never"
+                revoked = f"revoked {timestamp(token.revoked)}" if token.revoked else "valid"
+                click.echo(f"  token {token.id}\texpires {expires}\t{revoked}")
+
+
+@click.group()
+def audit() -> None:
+    """The audit trail: who read, wrote, exported or changed what."""
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Recompute the hash chain; exit 1 naming the first entry that was altered or removed."""
+    with open_node(ctx).reading() as session:
+        verdict = trail.verify(session)
+    if verdict.problem:
+        raise click.ClickException(f"audit trail broken after {verdict.entries} good "
+                                   f"entries: {verdict.problem}")
+    click.echo(f"audit trail intact: {verdict.entries} entries, head {verdict.head}")
+
+
+@audit.command("list")
+@click.option("--user", "actor", help="Only this actor (user name, partner agency, cli:…).")
+@click.option("--record", help="Only entries naming this record id.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.pass_context
+def audit_list(ctx: click.Context, actor: str | None, record: str | None, limit: int) -> None:
+    """The newest entries as JSON lines."""
+    with open_node(ctx).reading() as session:
+        for entry in trail.entries(session, actor=actor, record=record, limit=limit):
+            click.echo(json.dumps(trail.as_dict(entry), sort_keys=True))

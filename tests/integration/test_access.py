@@ -1,0 +1,223 @@
+"""Who may call what: every role against every endpoint, tokens that expire or are revoked,
+and the audit entry each request leaves."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from enforce_share.access.models import ApiToken
+from enforce_share.audit import trail
+from enforce_share.db import utcnow
+
+from ..conftest import client_as, token_for
+
+SHARED = {"tlp": "green", "releasable_to": ["GBR", "USA"]}
+ROLES = ("analyst", "liaison", "admin")
+PUBLIC, PEOPLE = "public", ("analyst", "liaison")
+
+#: (method, path, who may: "public" or the roles) — every endpoint of the API.
+ENDPOINTS = [
+    ("GET", "/api/v1/node", PUBLIC),
+    ("GET", "/.well-known/enforce-share/jwks.json", PUBLIC),
+    ("GET", "/api/v1/openapi.json", PUBLIC),
+    ("GET", "/api/v1/records", PEOPLE),
+    ("POST", "/api/v1/records", PEOPLE),
+    ("GET", "/api/v1/records/{record}", PEOPLE),
+    ("GET", "/api/v1/checkpoints/GBR", ("analyst", "liaison", "admin")),
+    ("GET", "/api/v1/feed?origin=GBR", ()),  # partner nodes only, by signature
+    ("GET", "/api/v1/sync/status", ("admin",)),
+    ("GET", "/api/v1/audit", ("admin",)),
+]
+
+
+@pytest.fixture
+def tokens(node) -> dict[str, str]:
+    return {role: token_for(node, role, role) for role in ROLES}
+
+
+@pytest.fixture
+def record(node, drafts):
+    (row,) = node.add_records([drafts("actor", SHARED)])
+    return row
+
+
+def token_id(token: str) -> str:
+    return token[3:19]  # es_<16 hex>_<secret>
+
+
+def call(app, token, method, path, record, drafts):
+    client = client_as(app, token)
+    path = path.format(record=record.id)
+    if method == "POST":
+        return client.post(path, json=drafts.payload("actor"))
+    return client.get(path)
+
+
+@pytest.mark.parametrize("method, path, allowed", ENDPOINTS)
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_each_role_against_each_endpoint(app, tokens, record, drafts, method, path, allowed,
+                                         role) -> None:
+    response = call(app, tokens.get(role), method, path, record, drafts)
+    if allowed == PUBLIC or role in allowed:
+        assert response.status_code in (200, 201), response.json
+    elif role is None:
+        assert response.status_code == 401
+        assert response.json["error"]["code"] == "unauthorized"
+    else:
+        assert response.status_code == 403
+        assert response.json["error"]["code"] == "forbidden"
+
+
+def test_openapi_states_the_security_of_each_operation(client) -> None:
+    spec = client.get("/api/v1/openapi.json").json
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http",
+                                     "scheme": "bearer"}
+    paths = spec["paths"]
+    assert paths["/api/v1/records"]["post"]["security"] == [{"bearerAuth": []}]
+    assert paths["/api/v1/feed"]["get"]["security"] == [{"httpSignature": []}]
+    assert "security" not in paths["/api/v1/node"]["get"]
+    guarded = [(path, method) for path, operations in paths.items()
+               for method, operation in operations.items() if "security" in operation]
+    assert len(guarded) == 7
+
+
+def test_an_expired_token_is_refused(app, node, tokens) -> None:
+    analyst = client_as(app, tokens["analyst"])
+    assert analyst.get("/api/v1/records").status_code == 200
+    with node.transaction() as session:
+        session.execute(update(ApiToken).values(expires=utcnow() - timedelta(seconds=1)))
+    refused = analyst.get("/api/v1/records")
+    assert refused.status_code == 401
+    assert refused.json["error"]["message"] == "Invalid, expired or revoked token"
+
+
+def test_a_revoked_token_stops_at_once(app, node) -> None:
+    token = token_for(node, "dana", "analyst")
+    analyst = client_as(app, token)
+    assert analyst.get("/api/v1/records").status_code == 200  # its secret is now remembered
+    node.revoke_token(token_id(token), by="test")
+    assert analyst.get("/api/v1/records").status_code == 401
+
+
+def test_a_disabled_user_loses_every_token(app, node) -> None:
+    first, second = token_for(node, "erin", "analyst"), node.issue_token("erin", by="test")
+    assert node.disable_user("erin", by="test") == 2
+    for token in (first, second):
+        assert client_as(app, token).get("/api/v1/records").status_code == 401
+
+
+@pytest.mark.parametrize("header", [
+    "Bearer es_0123456789abcdef_" + "A" * 43,  # well-formed, unknown
+    "Bearer not-a-token", "Basic dXNlcjpwYXNz", "Bearer ", "es_0123456789abcdef_x",
+])
+def test_bad_credentials_are_refused_alike(anonymous, header) -> None:
+    response = anonymous.get("/api/v1/records", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_a_wrong_secret_for_a_known_token_is_refused(app, node, tokens) -> None:
+    forged = f"es_{token_id(tokens['analyst'])}_{'B' * 43}"
+    assert client_as(app, tokens["analyst"]).get("/api/v1/records").status_code == 200
+    assert client_as(app, forged).get("/api/v1/records").status_code == 401
+
+
+def test_cli_tokens_expire_after_the_days_given(node) -> None:
+    node.add_user("fay", "liaison", by="test")
+    node.issue_token("fay", timedelta(days=30), by="test")
+    with node.reading() as session:
+        (row,) = session.scalars(select(ApiToken).where(ApiToken.user == "fay"))
+        expires = row.expires if row.expires.tzinfo else row.expires.replace(
+            tzinfo=utcnow().tzinfo)
+    assert timedelta(days=29, hours=23) < expires - utcnow() <= timedelta(days=30)
+
+
+# --- the audit trail ------------------------------------------------------------------------
+
+
+def newest(node, count: int = 1) -> list[dict]:
+    with node.reading() as session:
+        return [trail.as_dict(e) for e in trail.entries(session, limit=count)]
+
+
+def test_reads_and_writes_are_audited_with_record_ids(app, node, tokens, drafts) -> None:
+    analyst = client_as(app, tokens["analyst"])
+    response = analyst.post("/api/v1/records", json=drafts.payload("actor"))
+    written = response.json["record"]
+    (entry,) = newest(node)
+    assert (entry["actor"], entry["role"], entry["action"], entry["outcome"]) == (
+        "analyst", "analyst", "POST /api/v1/records", "201")
+    assert entry["target"]["records"] == [written["id"]]
+    assert entry["request_id"] == response.headers["X-Request-ID"]
+    analyst.get(f"/api/v1/records/{written['id']}")
+    assert newest(node)[0]["target"]["record_id"] == written["id"]
+    analyst.get("/api/v1/records?limit=5")
+    listed = newest(node)[0]
+    assert written["id"] in listed["target"]["records"]
+    assert listed["target"]["query"] == {"limit": ["5"]}
+
+
+def test_refusals_are_audited_without_the_secret(app, node, tokens) -> None:
+    known, secret = token_id(tokens["analyst"]), tokens["analyst"][20:]
+    client_as(app, f"es_{known}_{'C' * 43}").get("/api/v1/records")
+    client_as(app, tokens["analyst"]).get("/api/v1/audit")
+    forbidden, failed = newest(node, 2)
+    assert (failed["actor"], failed["outcome"]) == (f"token:{known}", "401")
+    assert (forbidden["actor"], forbidden["outcome"]) == ("analyst", "403")
+    with node.reading() as session:
+        assert not [e for e in trail.entries(session, limit=1000)
+                    if secret in e.target or secret in e.actor]
+
+
+def test_admins_filter_the_trail_by_user_record_and_time(app, node, tokens, record) -> None:
+    analyst, admin = client_as(app, tokens["analyst"]), client_as(app, tokens["admin"])
+    start = newest(node)[0]["at"]
+    for _ in range(3):
+        analyst.get(f"/api/v1/records/{record.id}")
+    mine = admin.get("/api/v1/audit?user=analyst&limit=2").json
+    assert [e["actor"] for e in mine["items"]] == ["analyst", "analyst"]
+    rest = admin.get(f"/api/v1/audit?user=analyst&limit=2&before={mine['next']}").json
+    assert [e["actor"] for e in rest["items"]] == ["analyst"] and rest["next"] is None
+    about = admin.get(f"/api/v1/audit?record={record.id}").json["items"]
+    assert len(about) == 3
+    later = admin.get(f"/api/v1/audit?from={start}&user=analyst").json["items"]
+    assert len(later) == 3
+    assert admin.get("/api/v1/audit?to=2000-01-01T00:00:00Z").json["items"] == []
+    bad = admin.get("/api/v1/audit?from=yesterday")
+    assert bad.status_code == 422 and "from" in bad.json["error"]["fields"]
+
+
+def test_admin_changes_are_audited(node) -> None:
+    node.add_user("gil", "analyst", by="cli:ops")
+    token = node.issue_token("gil", by="cli:ops")
+    node.revoke_token(token_id(token), by="cli:ops")
+    actions = [(e["actor"], e["action"]) for e in reversed(newest(node, 3))]
+    assert actions == [("cli:ops", "users add"), ("cli:ops", "users token"),
+                       ("cli:ops", "users revoke-token")]
+    assert token[20:] not in json.dumps(newest(node, 3))
+
+
+@pytest.mark.parametrize("tamper, problem", [
+    ("UPDATE audit_entries SET outcome = '200' WHERE seq = 2", "entry 2 was altered"),
+    ("DELETE FROM audit_entries WHERE seq = 2", "entry 2 is missing"),
+    ("DELETE FROM audit_entries WHERE seq = 4", "entries were removed from the end"),
+    ("UPDATE audit_head SET head = '" + "f" * 64 + "'", "the head does not match"),
+])
+def test_a_tampered_trail_is_detected(app, node, tokens, tamper, problem) -> None:
+    from sqlalchemy import text
+
+    analyst = client_as(app, tokens["analyst"])
+    analyst.get("/api/v1/records")
+    with node.reading() as session:
+        assert trail.verify(session).problem is None
+        count = trail.verify(session).entries
+    assert count >= 4
+    with node.transaction() as session:
+        session.execute(text(tamper.replace("seq = 4", f"seq = {count}")))
+    with node.reading() as session:
+        assert problem in trail.verify(session).problem
