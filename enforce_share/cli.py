@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from .cli_access import audit, users
 from .cli_bundle import bundle
-from .cli_context import open_node
+from .cli_context import audited, open_node
 from .clock import timestamp
 from .config import load_config
 from .db import upgrade
@@ -133,6 +133,7 @@ def record_add(ctx: click.Context, path: Path) -> None:
     if errors:
         raise InvalidInput(f"{path} is not a valid record draft", errors)
     (row,) = open_node(ctx).add_records([Draft(**DraftSchema().load(draft))])
+    audited(ctx, "record add", records=[row.id])
     click.echo(row.id)
 
 
@@ -144,6 +145,7 @@ def record_show(ctx: click.Context, record_id: str, versions: bool) -> None:
     """Print a signed record as {record, jws}: the file `record verify` takes."""
     with open_node(ctx).reading() as session:
         row = get_record(session, record_id)
+        audited(ctx, "record show", records=[record_id])
         if not versions:
             _echo_json(signed(row))
             return
@@ -173,6 +175,7 @@ def record_load(ctx: click.Context, path: Path) -> None:
     node = open_node(ctx)
     with tqdm(desc="loading", unit="rec", disable=None) as bar:
         loaded = load_own_drafts(node, path, bar.update)
+    audited(ctx, "record load", file=str(path), stored=loaded.stored)
     click.echo(f"stored {loaded.stored} records of {node.agency} ({loaded.already_held} "
                f"already held); skipped {loaded.other_origins} of other origins")
 
@@ -194,6 +197,7 @@ def keys_export(ctx: click.Context) -> None:
 def keys_rotate(ctx: click.Context) -> None:
     """New signing key, announced under the old one; the old one is retired."""
     old, new = open_node(ctx).rotate_key()
+    audited(ctx, "keys rotate", old=old, new=new)
     click.echo(f"rotated: {old} -> {new}")
 
 
@@ -205,7 +209,9 @@ def keys_rotate(ctx: click.Context) -> None:
 @click.pass_context
 def keys_revoke(ctx: click.Context, kid: str, reason: str, at: datetime | None) -> None:
     """Revoke one of this node's keys: records it signed from then on fail verification."""
-    open_node(ctx).revoke_key(kid, reason, timestamp(at.replace(tzinfo=UTC)) if at else None)
+    since = timestamp(at.replace(tzinfo=UTC)) if at else None
+    open_node(ctx).revoke_key(kid, reason, since)
+    audited(ctx, "keys revoke", kid=kid, reason=reason, at=since)
     click.echo(f"revoked {kid}")
 
 
@@ -227,6 +233,7 @@ def partners_add(ctx: click.Context, agency: str, jwks_path: Path, url: str | No
     node = open_node(ctx)
     with node.transaction() as session:
         _, kids = add_partner(session, node.agency, agency.upper(), _read_json(jwks_path), url)
+    audited(ctx, "partners add", agency=agency.upper(), kids=kids, url=url)
     click.echo(f"partner {agency.upper()}: trusted {len(kids)} key(s)")
 
 
@@ -251,6 +258,7 @@ def partners_list(ctx: click.Context) -> None:
 def partners_unblock(ctx: click.Context, agency: str, origin: str | None) -> None:
     """Pull from a partner again where a bad entry blocked it (its evidence stays)."""
     lifted = open_node(ctx).unblock(agency.upper(), origin.upper() if origin else None)
+    audited(ctx, "partners unblock", peer=agency.upper(), lifted=lifted)
     for log_origin, seq in lifted:
         click.echo(f"{agency.upper()}: {log_origin}'s log unblocked at seq {seq}")
     if not lifted:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import timedelta
 
@@ -12,13 +11,8 @@ from sqlalchemy import select
 from .access.models import ApiToken, User
 from .access.roles import USER_ROLES
 from .audit import trail
-from .cli_context import open_node
+from .cli_context import open_node, operator
 from .clock import timestamp
-
-
-def operator() -> str:
-    """Who runs this command, as the audit trail names them."""
-    return f"cli:{getpass.getuser()}"
 
 
 @click.group()

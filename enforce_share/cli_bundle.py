@@ -8,7 +8,7 @@ import click
 from tqdm import tqdm
 
 from .adapters.bundle_file import bundle_size, bundle_writer, read_bundle
-from .cli_context import open_node
+from .cli_context import audited, open_node
 from .errors import Error, InvalidInput
 from .schemas.fields import AGENCIES
 from .sync.bundle import export_bundle, import_bundle, parse_since
@@ -42,6 +42,8 @@ def bundle_export(ctx: click.Context, recipient: str, since: dict[str, int], pat
     with node.reading() as session, tqdm(desc="exporting", unit="entry", disable=None) as bar:
         with bundle_writer(path, bar.update) as write:
             spans = export_bundle(session, node.agency, recipient, since, write)
+    audited(ctx, "bundle export", recipient=recipient, file=str(path), logs={
+        span.origin: [span.after, span.last, span.records] for span in spans})
     for span in spans:
         click.echo(f"{span.origin}: seqs {span.after + 1}-{span.last}, {span.records} records, "
                    f"{span.placeholders} placeholders" if span.last > span.after
@@ -58,6 +60,8 @@ def bundle_import(ctx: click.Context, path: Path) -> None:
     with tqdm(total=bundle_size(path), desc="importing", unit="B", unit_scale=True,
               disable=None) as bar:
         outcomes = import_bundle(node, read_bundle(path, bar.update))
+    audited(ctx, "bundle import", file=str(path), logs={
+        outcome.origin: [outcome.held, outcome.stored, outcome.error] for outcome in outcomes})
     for outcome in outcomes:
         line = (f"{outcome.origin} from {outcome.peer}: +{outcome.stored} records, "
                 f"+{outcome.placeholders} placeholders, {outcome.upgraded} upgraded; "

@@ -1,16 +1,36 @@
-"""What every `enforce-share` command module needs: the node of the root `--data-dir`."""
+"""What every `enforce-share` command module needs: the node of the root `--data-dir`, and
+the name the audit trail gives whoever runs the command."""
 
 from __future__ import annotations
 
+import getpass
+from typing import Any
+
 import click
 
+from .audit.trail import Event
 from .config import load_config
 from .node import Node
 
 
 def open_node(ctx: click.Context) -> Node:
-    """The initialised node of the root command's --data-dir, closed when the command ends."""
-    node = Node(load_config(ctx.find_root().obj))
-    node.config.require_agency()
-    ctx.call_on_close(node.close)
+    """The initialised node of the root command's --data-dir (one per command run), closed
+    when the command ends."""
+    root = ctx.find_root()
+    node = root.meta.get("enforce_share.node")
+    if node is None:
+        node = Node(load_config(root.obj))
+        node.config.require_agency()
+        root.meta["enforce_share.node"] = node
+        root.call_on_close(node.close)
     return node
+
+
+def operator() -> str:
+    """Who runs this command, as the audit trail names them."""
+    return f"cli:{getpass.getuser()}"
+
+
+def audited(ctx: click.Context, action: str, **target: Any) -> None:
+    """Record a change or export made by this command in the node's audit trail."""
+    open_node(ctx).audit(Event(operator(), action, "ok", target=target))

@@ -205,10 +205,20 @@ class Node:
         :func:`sync_round` for ``report`` and ``progress``."""
         peers = self.peers(only)
         try:
-            return sync_round(self, peers, report, progress)
+            outcomes = sync_round(self, peers, report, progress)
         finally:
             for peer in peers:
                 peer.close()
+        with self.transaction() as session:  # one audit entry per peer pulled
+            for peer in peers:
+                mine = [o for o in outcomes if o.peer == peer.agency]
+                trail.append(session, Event(
+                    f"node:{self.agency}", "sync pull", "error" if any(
+                        o.error for o in mine) else "ok", target={"peer": peer.agency,
+                    "origins": {o.origin: {"stored": o.stored, "placeholders": o.placeholders,
+                                           "upgraded": o.upgraded, "held": o.held,
+                                           "error": o.error} for o in mine}}))
+        return outcomes
 
     def unblock(self, peer: str, origin: str | None = None) -> list[tuple[str, int]]:
         """Ask ``peer`` again for the seqs it was blocked at (see sync.puller.unblock)."""

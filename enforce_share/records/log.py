@@ -50,6 +50,8 @@ def append(
     before the lock; references to other records after it, so two writers cannot both
     supersede or withdraw the same record.
     """
+    if not drafts:  # an empty insert would write a row of defaults
+        return []
     _check_shapes(origin, drafts, allow_key_types)
     count = len(drafts)
     reserved = session.execute(

@@ -221,3 +221,35 @@ def test_a_tampered_trail_is_detected(app, node, tokens, tamper, problem) -> Non
         session.execute(text(tamper.replace("seq = 4", f"seq = {count}")))
     with node.reading() as session:
         assert problem in trail.verify(session).problem
+
+
+def test_the_cli_manages_users_and_checks_the_trail(app, node) -> None:
+    from click.testing import CliRunner
+    from sqlalchemy import text
+
+    from enforce_share.cli import main
+
+    runner, base = CliRunner(), ["--data-dir", str(node.config.data_dir)]
+    env = {"DATABASE_URL": node.config.database_url or ""}
+
+    def run(*args):
+        return runner.invoke(main, [*base, *args], env=env)
+
+    assert run("users", "add", "hal", "--role", "liaison").output == "user hal: liaison\n"
+    issued = run("users", "token", "hal", "--expires-in", "7")
+    token = issued.output.strip()
+    assert issued.exit_code == 0 and client_as(app, token).get(
+        "/api/v1/records").status_code == 200
+    listed = run("users", "list").output
+    assert f"token {token_id(token)}\texpires " in listed and "\tvalid" in listed
+    refused = run("users", "add", "Hal!", "--role", "analyst")
+    assert refused.exit_code == 1 and "name" in refused.output
+    assert run("users", "revoke-token", token_id(token)).exit_code == 0
+    assert client_as(app, token).get("/api/v1/records").status_code == 401
+    intact = run("audit", "verify")
+    assert intact.exit_code == 0 and "audit trail intact" in intact.output
+    with node.transaction() as session:
+        session.execute(text("UPDATE audit_entries SET actor = 'someone' WHERE seq = 1"))
+    broken = run("audit", "verify")
+    assert broken.exit_code == 1
+    assert "audit trail broken after 0 good entries: entry 1 was altered" in broken.output
