@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 
 from . import __version__
@@ -21,7 +23,13 @@ def create_app(config: Config | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
+        SESSION_COOKIE_NAME="es_session",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
-    app.extensions["enforce_share"] = Node(config)
+    node = app.extensions["enforce_share"] = Node(config)
+    app.secret_key = node.session_secret()
     init_api(app)
     return app

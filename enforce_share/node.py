@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from .sync.httpsig import Caller, Message, authenticate
 from .sync.puller import Outcome, sync_round, unblock
 from .sync.status import sync_status
 
+SESSION_KEY = "session.key"
 #: The marking of this node's key announcements: public, so any partner may learn them.
 PUBLIC_MARKING = {"tlp": "clear", "releasable_to": list(AGENCIES)}
 
@@ -168,6 +170,27 @@ class Node:
             revoked = users.disable_user(session, name)
             trail.append(session, Event(by, "users disable", "ok", target={"user": name}))
             return revoked
+
+    def session_secret(self) -> bytes:
+        """The key signing web session cookies: ``DATA_DIR/session.key`` (0600), made once."""
+        path = self.config.data_dir / SESSION_KEY
+        try:
+            handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            return path.read_bytes()
+        with os.fdopen(handle, "wb") as out:
+            out.write(secrets.token_bytes(32))
+        return path.read_bytes()
+
+    def authenticate_password(self, name: str, password: str) -> Principal:
+        """The user logging in; Unauthenticated if the name or password is wrong."""
+        with self.reading() as session:
+            return users.authenticate_password(session, name, password, self.agency)
+
+    def session_user(self, name: str) -> Principal:
+        """The principal of a web session's user; Unauthenticated if gone or disabled."""
+        with self.reading() as session:
+            return users.session_principal(session, name, self.agency)
 
     def authenticate_token(self, token: str) -> Principal:
         """The user a bearer token stands for; Unauthenticated if none (see access.users)."""

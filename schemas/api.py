@@ -201,3 +201,19 @@ class AuditPageSchema(Schema):
 
     items = fields.List(fields.Nested(AuditEntrySchema), required=True)
     next = fields.Integer(allow_none=True, required=True)
+
+
+class LoginSchema(Schema):
+    """POST /api/v1/session: a user's name and password."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=1, max=1024))
+
+
+class SessionSchema(Schema):
+    """The signed-in user, and the token to send as X-CSRF-Token with unsafe requests."""
+
+    user = fields.String(required=True)
+    role = fields.String(required=True)
+    csrf_token = fields.String(required=True)

@@ -136,6 +136,14 @@ def authenticate_password(session: Session, name: str, password: str, agency: st
     return Principal(user.name, user.role, agency)
 
 
+def session_principal(session: Session, name: str, agency: str) -> Principal:
+    """The principal of a signed-in web session's user, while they exist and are enabled."""
+    user = session.get(User, name)
+    if user is None or user.disabled:
+        raise Unauthenticated("The session's user is no longer active: sign in again")
+    return Principal(user.name, user.role, agency)
+
+
 def _password_hash(password: str | None) -> str | None:
     if password is None:
         return None

@@ -10,6 +10,7 @@ after its response is made; if the audit entry cannot be written the request fai
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from functools import wraps
 from typing import Any
 
 import flask_smorest
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 
 from ..access.roles import NODE, admits
 from ..access.users import TOKEN, Principal
@@ -29,11 +30,16 @@ from ..sync.httpsig import Message
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",
                    "description": "Personal API token (`enforce-share users token NAME`)."},
+    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "es_session",
+                      "description": "Web session from POST /api/v1/session; changes also "
+                                     "need the X-CSRF-Token header."},
     "httpSignature": {"type": "apiKey", "in": "header", "name": "Signature",
                       "description": "RFC 9421 HTTP Message Signature (with Signature-Input) "
                                      "by a partner node's Ed25519 key: partner nodes only."},
 }
 log = logging.getLogger("enforce_share.audit")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _BEARER = re.compile(r"Bearer ([!-~]{1,200})")
 
 
@@ -59,8 +65,8 @@ class Blueprint(flask_smorest.Blueprint):
         """Admit only callers holding one of ``roles`` (401 without credentials, 403 with
         the wrong role); document it; audit every request."""
         allowed = frozenset(roles)
-        security = ([{"bearerAuth": []}] if allowed - {NODE} else []) + (
-            [{"httpSignature": []}] if NODE in allowed else [])
+        security = ([{"bearerAuth": []}, {"sessionCookie": []}] if allowed - {NODE} else []
+                    ) + ([{"httpSignature": []}] if NODE in allowed else [])
 
         def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
             @wraps(view)
@@ -83,6 +89,8 @@ def _authenticate(allowed: frozenset[str]) -> Principal:
         caller = node().authenticate_partner(_signed_message())
         return Principal(caller.agency, NODE, caller.agency, caller.kid)
     header = request.headers.get("Authorization")
+    if header is None and session.get("user"):
+        return _session_user()
     if header is None:
         raise Unauthenticated("Authentication required")
     match = _BEARER.fullmatch(header)
@@ -91,6 +99,17 @@ def _authenticate(allowed: frozenset[str]) -> Principal:
     claimed = TOKEN.fullmatch(match.group(1))
     g.claimed = claimed.group(1) if claimed else None  # a token id, never a secret
     return node().authenticate_token(match.group(1))
+
+
+def _session_user() -> Principal:
+    """The web session's user; changes also need the session's CSRF token."""
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get("X-CSRF-Token") or (
+            request.form.get("csrf_token") if request.mimetype in FORMS else None)
+        if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+            raise Forbidden("CSRF token missing or wrong: send the session's token as "
+                            "X-CSRF-Token", {"X-CSRF-Token": ["Missing or wrong."]})
+    return node().session_user(session["user"])
 
 
 def _signed_message() -> Message:

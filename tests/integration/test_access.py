@@ -31,6 +31,8 @@ ENDPOINTS = [
     ("GET", "/api/v1/feed?origin=GBR", ()),  # partner nodes only, by signature
     ("GET", "/api/v1/sync/status", ("admin",)),
     ("GET", "/api/v1/audit", ("admin",)),
+    ("GET", "/api/v1/session", ROLES),
+    ("DELETE", "/api/v1/session", ROLES),
 ]
 
 
@@ -54,7 +56,7 @@ def call(app, token, method, path, record, drafts):
     path = path.format(record=record.id)
     if method == "POST":
         return client.post(path, json=drafts.payload("actor"))
-    return client.get(path)
+    return client.open(path, method=method)
 
 
 @pytest.mark.parametrize("method, path, allowed", ENDPOINTS)
@@ -63,7 +65,7 @@ def test_each_role_against_each_endpoint(app, tokens, record, drafts, method, pa
                                          role) -> None:
     response = call(app, tokens.get(role), method, path, record, drafts)
     if allowed == PUBLIC or role in allowed:
-        assert response.status_code in (200, 201), response.json
+        assert response.status_code in (200, 201, 204), response.json
     elif role is None:
         assert response.status_code == 401
         assert response.json["error"]["code"] == "unauthorized"
@@ -78,12 +80,13 @@ def test_openapi_states_the_security_of_each_operation(client) -> None:
     assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http",
                                      "scheme": "bearer"}
     paths = spec["paths"]
-    assert paths["/api/v1/records"]["post"]["security"] == [{"bearerAuth": []}]
+    assert paths["/api/v1/records"]["post"]["security"] == [{"bearerAuth": []},
+                                                            {"sessionCookie": []}]
     assert paths["/api/v1/feed"]["get"]["security"] == [{"httpSignature": []}]
     assert "security" not in paths["/api/v1/node"]["get"]
     guarded = [(path, method) for path, operations in paths.items()
                for method, operation in operations.items() if "security" in operation]
-    assert len(guarded) == 7
+    assert len(guarded) == 9  # all but node, JWK Set, OpenAPI and signing in
 
 
 def test_an_expired_token_is_refused(app, node, tokens) -> None:

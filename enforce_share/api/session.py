@@ -1,0 +1,59 @@
+"""/api/v1/session: signing in with a password for the web UI (a cookie session).
+
+The cookie is signed with the node's session key, Secure, HttpOnly and SameSite=Strict, and
+lasts eight hours. A request authenticated by it that changes anything must also send the
+session's CSRF token (header ``X-CSRF-Token`` or form field ``csrf_token``). API clients use
+bearer tokens instead and need none of this.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import request, session
+
+from ..access.roles import ADMIN, ANALYST, LIAISON
+from ..audit.trail import Event
+from ..errors import Unauthenticated
+from ..schemas.api import LoginSchema, SessionSchema
+from .auth import Blueprint, node, principal
+
+blp = Blueprint("session", __name__, url_prefix="/api/v1",
+                description="Web sessions: sign in and out with a password")
+PEOPLE = (ANALYST, LIAISON, ADMIN)
+
+
+@blp.route("/session", methods=["POST"])
+@blp.arguments(LoginSchema)
+@blp.response(201, SessionSchema)
+def sign_in(login: dict[str, Any]) -> dict[str, Any]:
+    """Sign in: a new session cookie, and the CSRF token to send with changes."""
+    source = request.remote_addr or "-"
+    try:
+        user = node().authenticate_password(login["name"], login["password"])
+    except Unauthenticated:
+        node().audit(Event(login["name"], "sign in", "401", source=source))
+        raise
+    session.clear()  # a new session for each sign-in (no fixation)
+    session.permanent = True
+    session.update(user=user.name, csrf=secrets.token_urlsafe(32))
+    node().audit(Event(user.name, "sign in", "201", role=user.role, source=source))
+    return {"user": user.name, "role": user.role, "csrf_token": session["csrf"]}
+
+
+@blp.route("/session", methods=["GET"])
+@blp.requires(*PEOPLE)
+@blp.response(200, SessionSchema)
+def who() -> dict[str, Any]:
+    """The signed-in user (session or token) and, for a session, its CSRF token."""
+    return {"user": principal().name, "role": principal().role,
+            "csrf_token": session.get("csrf", "")}
+
+
+@blp.route("/session", methods=["DELETE"])
+@blp.requires(*PEOPLE)
+@blp.response(204)
+def sign_out() -> None:
+    """Sign out: the session cookie is cleared."""
+    session.clear()
