@@ -347,6 +347,10 @@ def federation_up(root: Path, records: int, seed: int, interval: float, wait: fl
     while not demo.converged(root) and time.monotonic() < deadline:
         time.sleep(1)
     click.echo(demo.status_table(root))
+    first = demo.members(root)[0]
+    click.echo(f"each node's demo user 'analyst' (liaison) has an API token in "
+               f"{root}/<AGENCY>/{demo.TOKEN_FILE}; e.g.\n  curl -H \"Authorization: Bearer "
+               f"$(cat {first.data_dir / demo.TOKEN_FILE})\" '{first.url}/api/v1/records?limit=2'")
     click.echo(f"stop with: enforce-share federation down --dir {root}")
 
 

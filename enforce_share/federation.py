@@ -13,8 +13,10 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from .access.models import User
 from .config import load_config
 from .node import Node
 from .partners import add_partner
@@ -25,6 +27,8 @@ AGENCY_ORDER = ("USA", "GBR", "CAN", "AUS", "NZL")
 BASE_PORT = 8101
 PROCESSES = ("gunicorn", "scheduler")
 LAYOUT = "federation.json"
+#: Each node's demo user, and the file in its data dir holding their API token.
+DEMO_USER, TOKEN_FILE = "analyst", "analyst.token"
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,24 @@ def set_up(root: Path, records: int, seed: int, report: Callable[[str], None],
         for agency, node in nodes.items():
             loaded = load_own_drafts(node, scenario)
             report(f"{agency}: {loaded.stored + loaded.already_held} records of its own")
+        for member in members(root):
+            _analyst_token(nodes[member.agency], member.data_dir / TOKEN_FILE)
     finally:
         for node in nodes.values():
             node.close()
+
+
+def _analyst_token(node: Node, path: Path) -> None:
+    """A demo liaison officer ``analyst`` and a token of theirs in ``path`` (0600), once."""
+    if path.exists():
+        return
+    with node.reading() as session:
+        known = session.get(User, DEMO_USER) is not None
+    if not known:
+        node.add_user(DEMO_USER, "liaison", by="federation up")
+    token = node.issue_token(DEMO_USER, timedelta(days=30), by="federation up")
+    with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as out:
+        out.write(token + "\n")
 
 
 def start(root: Path, interval: float) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
+import stat
 import subprocess
 import sys
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +61,15 @@ def test_federation_comes_up_syncs_and_goes_down(tmp_path) -> None:
         assert not [row for row in rows if re.search(r" -\d+", row)], table  # no lag left
         status = es("federation", "status", "--dir", root)
         assert status.returncode == 0 and "own" in status.stdout
+        token_file = Path(root) / "NZL" / "analyst.token"
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{base + 4}/api/v1/records?limit=5",
+            headers={"Authorization": f"Bearer {token_file.read_text().strip()}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            items = json.loads(response.read())["items"]
+        assert len(items) == 5  # what the demo analyst sees, as the run command's hint says
+        assert "analyst.token" in up.stdout
     finally:
         down = es("federation", "down", "--dir", root)
     assert down.returncode == 0
