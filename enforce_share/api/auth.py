@@ -79,7 +79,9 @@ class Blueprint(flask_smorest.Blueprint):
                                     {"role": [f"One of: {', '.join(sorted(allowed))}."]})
                 return view(*args, **kwargs)
 
-            return self.doc(security=security)(guarded)
+            documented = self.alt_response(401, response="UNAUTHORIZED")(
+                self.alt_response(403, response="FORBIDDEN")(guarded))
+            return self.doc(security=security)(documented)
 
         return decorate
 
