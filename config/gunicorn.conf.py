@@ -12,6 +12,6 @@ timeout = 60
 graceful_timeout = 20
 # Access lines carry method, path and status only: never headers (tokens) or bodies.
 accesslog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request=%({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("ENFORCE_SHARE_LOG_LEVEL", "info")

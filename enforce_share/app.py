@@ -8,6 +8,7 @@ from flask import Flask
 
 from . import __version__
 from .api import init_api
+from .api.hardening import init_hardening
 from .config import Config, load_config
 from .node import Node
 
@@ -31,5 +32,6 @@ def create_app(config: Config | None = None) -> Flask:
     )
     node = app.extensions["enforce_share"] = Node(config)
     app.secret_key = node.session_secret()
+    init_hardening(app, config)
     init_api(app)
     return app

@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+import limits
 from sqlalchemy.engine import make_url
 
 from .errors import ConfigError
@@ -22,6 +23,7 @@ ENVIRONMENT = {
     "DATABASE_URL": "database_url",
     "ENFORCE_SHARE_AGENCY": "agency",
     "ENFORCE_SHARE_MAX_BODY_BYTES": "max_body_bytes",
+    "ENFORCE_SHARE_RATE_LIMIT": "rate_limit",
 }
 
 
@@ -33,6 +35,8 @@ class Config:
     agency: str | None = None
     database_url: str | None = None
     max_body_bytes: int = 1024 * 1024
+    #: Requests per API token (or address), e.g. "600 per minute"; the feed gets ten times it.
+    rate_limit: str = "600 per minute"
 
     @property
     def keys_dir(self) -> Path:
@@ -75,6 +79,11 @@ def load_config(data_dir: str | Path | None = None, **overrides: Any) -> Config:
         values["max_body_bytes"] = int(values.get("max_body_bytes", Config.max_body_bytes))
     except ValueError as exc:
         raise ConfigError("max_body_bytes must be a whole number of bytes") from exc
+    try:
+        limits.parse(str(values.get("rate_limit", Config.rate_limit)))
+    except ValueError as exc:
+        raise ConfigError(f"rate_limit {values.get('rate_limit')!r} is not a rate such as "
+                          "'600 per minute'") from exc
     if values.get("agency") is not None and values["agency"] not in AGENCIES:
         raise ConfigError(f"agency {values['agency']!r} is not one of {', '.join(AGENCIES)}")
     return replace(Config(), **values)

@@ -117,6 +117,8 @@ class ErrorDetailSchema(Schema):
     message = fields.String(required=True)
     problems = fields.Dict(required=True, data_key="fields",
                            metadata={"description": "Field name -> problems"})
+    request_id = fields.String(metadata={
+        "description": "The request's X-Request-ID: quote it when reporting the error"})
 
 
 class ErrorSchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -39,7 +39,7 @@ class NodeApi(Api):
     def handle_domain_error(self, error: Error) -> tuple[dict[str, Any], int]:
         """Our own errors: their code, message and fields, their status; 5xx say nothing."""
         if error.status >= 500:
-            log.error("%s: %s", error.code, error.message)
+            log.error("request %s: %s: %s", g.get("request_id", "-"), error.code, error.message)
             return error_body("internal_error", "Internal error"), error.status
         return error_body(error.code, error.message, error.fields), error.status
 
@@ -58,7 +58,8 @@ class NodeApi(Api):
         elif status == 422:
             message = "Invalid input: " + ", ".join(sorted(map(str, fields))) if fields else message
         elif status >= 500:
-            log.exception("unhandled error", exc_info=error.__cause__ or error)
+            log.exception("request %s: unhandled error", g.get("request_id", "-"),
+                          exc_info=error.__cause__ or error)
             message = "Internal error"
         return error_body(HTTP_CODES.get(status, "error"), message, fields), status, data.get(
             "headers", {}

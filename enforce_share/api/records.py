@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import url_for
 from flask.views import MethodView
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access.roles import ANALYST
-from ..errors import UnsupportedMediaType
 from ..markings import visible
 from ..records.drafts import Draft
 from ..records.queries import get_record, history, list_records, signed
@@ -24,19 +22,6 @@ from .auth import Blueprint, audited, node, principal
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1/records",
                 description="Signed enforcement records of every origin held by this node")
-
-
-@blp.before_request
-def _json_only() -> None:
-    """Bodies must be declared JSON: refuse other content types before parsing anything."""
-    if request.method != "POST":
-        return
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType("Send the record as application/json",
-                                   {"Content-Type": ["Must be application/json."]})
-    body = request.get_data(cache=True)  # over the limit with a length: 413 here
-    if request.content_length is None and len(body) >= current_app.config["MAX_CONTENT_LENGTH"]:
-        raise RequestEntityTooLarge()  # chunked: werkzeug stops reading at the limit
 
 
 @blp.route("")

@@ -138,7 +138,8 @@ def test_server_errors_reveal_no_internals(node, client, monkeypatch) -> None:
     assert response.status_code == 500
     assert str(node.config.data_dir) not in response.get_data(as_text=True)
     assert response.json["error"] == {"code": "internal_error", "message": "Internal error",
-                                      "fields": {}}
+                                      "fields": {},
+                                      "request_id": response.headers["X-Request-ID"]}
 
 
 def test_a_partner_jwk_with_a_private_member_is_refused(node, partner) -> None:

@@ -1,0 +1,164 @@
+"""What every request and response goes through, whoever handles it.
+
+- Bodies: ``POST``, ``PUT`` and ``PATCH`` under ``/api/`` must be ``application/json`` (415),
+  within the size limit (413, also for chunked bodies) and nested at most 32 deep (400).
+- Rate limits per token (flask-limiter): the key is a hash of the ``Authorization`` header,
+  or the remote address without one; the node's ``rate_limit`` (600 per minute) for
+  everything but the feed, which partner nodes page through quickly while catching up and
+  which gets ten times as many. Over a limit: 429 with ``Retry-After``.
+- A request id (``X-Request-ID``: the client's if it is sane, else a new one) on every
+  response, in every log line of the request and in every error body, so a user's report
+  finds the log line.
+- Security headers on every response: a CSP allowing nothing (the API serves no pages), no
+  sniffing, no framing, no referrer, no caching of intelligence; HSTS over HTTPS.
+- Production (``ENFORCE_SHARE_ENV=production``): the node refuses to start in debug mode or
+  with a signing key file others may read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+from flask.json.provider import DefaultJSONProvider
+from flask_limiter import Limiter
+from limits import parse
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+from ..config import Config
+from ..errors import ConfigError, UnsupportedMediaType
+from ..signing.keys import load_private_key, private_kids
+
+MAX_DEPTH = 32
+FEED_ENDPOINT = "feed.feed"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def depth(value: Any) -> int:
+    """How deeply ``value``'s arrays and objects nest (a scalar: 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(
+            item, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+class DepthLimitedJSON(DefaultJSONProvider):
+    """Flask's JSON, refusing documents nested deeper than MAX_DEPTH (400, not a crash)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            value = json.loads(s, **kwargs)
+        except RecursionError:
+            value = None
+            nested = True
+        else:
+            nested = depth(value) > MAX_DEPTH
+        if nested:
+            error = BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels")
+            error.data = {"messages": {"body": [f"Nested deeper than {MAX_DEPTH} levels."]}}
+            raise error
+        return value
+
+
+def _check_body() -> None:
+    """Declared JSON, within the size limit, not too deep: before any handler parses it."""
+    if request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api/"):
+        return
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("Send the body as application/json",
+                                   {"Content-Type": ["Must be application/json."]})
+    body = request.get_data(cache=True)  # over the limit with a length: 413 here
+    if request.content_length is None and len(body) >= current_app.config["MAX_CONTENT_LENGTH"]:
+        raise RequestEntityTooLarge()  # chunked: werkzeug stops reading at the limit
+    if body:
+        try:
+            current_app.json.loads(body)
+        except ValueError:
+            return  # not JSON at all: the handler's parser says so, naming the body
+
+
+def _request_id() -> None:
+    offered = request.headers.get("X-Request-ID", "")
+    g.request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+
+
+def _finish(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    request_id = g.get("request_id")
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+        if response.status_code >= 400 and response.mimetype == "application/json":
+            body = response.get_json(silent=True)
+            if isinstance(body, dict) and isinstance(body.get("error"), dict):
+                body["error"]["request_id"] = request_id
+                response.set_data(json.dumps(body))
+    return response
+
+
+_plain_record = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    """Every log record carries ``request_id`` (``-`` outside a request) for formats."""
+    record = _plain_record(*args, **kwargs)
+    record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+    return record
+
+
+def rate_key() -> str:
+    """One bucket per token (never the token itself), else per remote address."""
+    header = request.headers.get("Authorization")
+    if header:
+        return "token:" + hashlib.sha256(header.encode()).hexdigest()[:16]
+    return f"ip:{request.remote_addr}"
+
+
+def check_production(app: Flask, keys_dir: Path) -> None:
+    """In production, refuse debug mode and key files others may read (ConfigError)."""
+    if os.environ.get("ENFORCE_SHARE_ENV") != "production":
+        return
+    if app.debug or os.environ.get("FLASK_DEBUG") not in (None, "", "0"):
+        raise ConfigError("Refusing to start: debug mode is on in production")
+    for kid in private_kids(keys_dir):
+        try:
+            load_private_key(keys_dir, kid)
+        except Exception as exc:  # readable by others, unreadable, or not the key named
+            raise ConfigError(f"Refusing to start: {exc}") from exc
+
+
+def init_hardening(app: Flask, config: Config) -> Limiter:
+    """Wire body checks, rate limits, request ids and headers; check production settings."""
+    check_production(app, config.keys_dir)
+    app.json = DepthLimitedJSON(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.before_request(_request_id)
+    app.before_request(_check_body)
+    usual = parse(config.rate_limit)
+    feed = f"{usual.amount * 10} per {usual.multiples} {usual.GRANULARITY.name}"
+    limiter = Limiter(rate_key, app=app, default_limits=[
+        lambda: feed if request.endpoint == FEED_ENDPOINT else config.rate_limit])
+    app.after_request(_finish)
+    logging.setLogRecordFactory(_record_with_request_id)
+    return limiter

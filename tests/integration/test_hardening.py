@@ -1,0 +1,124 @@
+"""Every response's headers and request id; body limits; rate limits; production refusals."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import replace
+
+import pytest
+
+from enforce_share.app import create_app
+from enforce_share.config import load_config
+from enforce_share.errors import ConfigError
+
+from ..conftest import client_as, token_for
+
+HEADERS = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+           "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+           "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def nested(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize("method, path, body, status", [
+    ("GET", "/api/v1/node", None, 200),
+    ("GET", "/api/v1/openapi.json", None, 200),
+    ("GET", "/api/v1/records/nope", None, 404),
+    ("POST", "/api/v1/records", "x", 415),
+    ("POST", "/api/v1/records", {}, 422),
+    ("GET", "/api/v1/records", None, 200),
+])
+def test_every_response_carries_the_security_headers(client, method, path, body,
+                                                     status) -> None:
+    if isinstance(body, str):
+        response = client.open(path, method=method, data=body, content_type="text/plain")
+    else:
+        response = client.open(path, method=method, json=body)
+    assert response.status_code == status
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP here
+
+
+def test_hsts_over_https(client) -> None:
+    response = client.get("/api/v1/node", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_a_sane_request_id_is_echoed_an_odd_one_replaced(client) -> None:
+    assert client.get("/api/v1/node", headers={"X-Request-ID": "abc-123"}).headers[
+        "X-Request-ID"] == "abc-123"
+    replaced = client.get("/api/v1/node", headers={"X-Request-ID": "<script>"})
+    assert len(replaced.headers["X-Request-ID"]) == 32 and "<" not in replaced.headers[
+        "X-Request-ID"]
+
+
+def test_errors_carry_the_request_id_and_log_it(client, anonymous, caplog) -> None:
+    missing = client.get("/api/v1/records/nope", headers={"X-Request-ID": "trace-1"})
+    assert missing.json["error"]["request_id"] == "trace-1"
+    with caplog.at_level(logging.WARNING, logger="enforce_share.audit"):
+        anonymous.get("/api/v1/records", headers={"X-Request-ID": "trace-2"})
+    (refused,) = [r for r in caplog.records if r.name == "enforce_share.audit"]
+    assert refused.request_id == "trace-2"  # every log record has it, for log formats
+
+
+def test_json_nested_too_deep_is_a_400_naming_the_body(client) -> None:
+    for levels in (33, 100_000):
+        response = client.post("/api/v1/records", data=nested(levels),
+                               content_type="application/json")
+        assert response.status_code == 400, levels
+        assert "body" in response.json["error"]["fields"]
+    at_limit = client.post("/api/v1/records", data=nested(32), content_type="application/json")
+    assert at_limit.status_code == 422  # parsed: only the schema refuses it
+
+
+def test_every_json_endpoint_wants_json(anonymous) -> None:
+    response = anonymous.post("/api/v1/session", data="name=a&password=b",
+                              content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert "Content-Type" in response.json["error"]["fields"]
+
+
+@pytest.fixture
+def limited(node):
+    """The node's app with a limit of 3 requests a minute per token."""
+    app = create_app(replace(node.config, rate_limit="3 per minute"))
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["enforce_share"].close()
+
+
+def test_a_token_over_its_rate_gets_429_with_retry_after(limited, node) -> None:
+    greedy = client_as(limited, token_for(node, "greedy", "analyst"))
+    assert [greedy.get("/api/v1/records").status_code for _ in range(3)] == [200] * 3
+    refused = greedy.get("/api/v1/records")
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "rate_limited"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    other = client_as(limited, token_for(node, "patient", "analyst"))
+    assert other.get("/api/v1/records").status_code == 200  # a bucket of its own
+
+
+def test_an_unreadable_rate_is_a_config_error(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ENFORCE_SHARE_RATE_LIMIT", "lots")
+    with pytest.raises(ConfigError, match="rate_limit"):
+        load_config(tmp_path)
+
+
+def test_production_refuses_debug_mode(node, monkeypatch) -> None:
+    monkeypatch.setenv("ENFORCE_SHARE_ENV", "production")
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(ConfigError, match="debug"):
+        create_app(node.config)
+
+
+def test_production_refuses_a_key_others_may_read(node, monkeypatch) -> None:
+    monkeypatch.setenv("ENFORCE_SHARE_ENV", "production")
+    create_app(node.config).extensions["enforce_share"].close()  # 0600 keys: starts
+    (key_file,) = node.config.keys_dir.iterdir()
+    os.chmod(key_file, 0o644)
+    with pytest.raises(ConfigError, match="readable by others"):
+        create_app(node.config)
