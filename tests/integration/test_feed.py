@@ -162,3 +162,13 @@ def test_the_json_page_is_the_document_page(node, written, partner) -> None:
         text, count = feed_page_json(session, "USA", "GBR", 0, 3)
     assert json.loads(text) == document
     assert count == 3 and document["next"] == 3
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/api/v1/checkpoints/GBR", 200),  # the node role: feed and checkpoints
+    ("/api/v1/records", 401), ("/api/v1/audit", 401), ("/api/v1/sync/status", 401),
+])
+def test_a_partner_node_may_read_only_the_feed_and_checkpoints(client, usa_signer, written,
+                                                               path, status) -> None:
+    response = client.get(path, headers=signed_headers(path, usa_signer))
+    assert response.status_code == status
