@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .fields import AGENCIES, Agency, Choice, RecordId, Timestamp
+from .fields import AGENCIES, Agency, Choice, Pattern, RecordId, Timestamp
 from .records import RECORD_TYPES, MarkingSchema, RecordSchema, Strict, body_errors
 
 
@@ -131,7 +131,7 @@ class FeedQuerySchema(Schema):
     """GET /api/v1/feed query."""
 
     origin = Agency(required=True)
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 
 
@@ -175,11 +175,12 @@ class SyncStatusSchema(Schema):
 class AuditQuerySchema(Schema):
     """GET /api/v1/audit query: newest first, filtered; ``before`` pages on."""
 
-    user = fields.String(validate=validate.Length(min=1, max=64))
+    user = Pattern(r"^[A-Za-z0-9:._-]{1,64}$", "Not an actor name.", metadata={
+        "description": "An actor: user name, partner agency, node:<agency> or cli:<operator>"})
     record = RecordId()
     since = Timestamp(data_key="from")
     until = Timestamp(data_key="to")
-    before = fields.Integer(validate=validate.Range(min=1))
+    before = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
@@ -208,7 +209,7 @@ class AuditPageSchema(Schema):
 class LoginSchema(Schema):
     """POST /api/v1/session: a user's name and password."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = Pattern(r"^[a-z][a-z0-9._-]{1,63}$", "Not a user name.", required=True)
     password = fields.String(required=True, load_only=True,
                              validate=validate.Length(min=1, max=1024))
 

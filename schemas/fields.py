@@ -115,7 +115,7 @@ class RecordId(_Checked):
     json_schema = {"pattern": _UUID.pattern}
 
     def check(self, value: str) -> bool:
-        return bool(_UUID.fullmatch(value))
+        return is_record_id(value)
 
 
 class IsoDate(_Checked):
@@ -157,6 +157,11 @@ def is_date(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_record_id(value: str) -> bool:
+    """A record id: a lower-case UUID version 4."""
+    return bool(_UUID.fullmatch(value))
 
 
 def is_timestamp(value: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from apispec import BasePlugin
 from flask import Flask, current_app, g
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -27,13 +28,29 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+class CommonResponses(BasePlugin):
+    """Documents the answers any operation may give: 400 (a malformed request, e.g. NUL
+    characters), 429 (rate limit), and for operations taking a body 413 (too large) and 415
+    (not JSON)."""
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None,
+                         **kwargs: Any) -> None:
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("400", "BAD_REQUEST")
+            responses.setdefault("429", "TOO_MANY_REQUESTS")
+            if method in ("post", "put", "patch"):
+                responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
+                responses.setdefault("415", "UNSUPPORTED_MEDIA_TYPE")
+
+
 class NodeApi(Api):
     """flask-smorest's Api with our error body (also in the OpenAPI document)."""
 
     ERROR_SCHEMA = ErrorSchema
 
     def __init__(self, app: Flask) -> None:
-        super().__init__(app)
+        super().__init__(app, spec_kwargs={"extra_plugins": [CommonResponses()]})
         app.register_error_handler(Error, self.handle_domain_error)
 
     def handle_domain_error(self, error: Error) -> tuple[dict[str, Any], int]:

@@ -79,9 +79,16 @@ class DepthLimitedJSON(DefaultJSONProvider):
         return value
 
 
-def _check_body() -> None:
-    """Declared JSON, within the size limit, not too deep: before any handler parses it."""
-    if request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api/"):
+def _check_request() -> None:
+    """No NUL characters in the path or query (no database takes them); bodies declared
+    JSON, within the size limit, not too deep: all before any handler reads them."""
+    if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                     for key, value in request.args.items(multi=True)):
+        error = BadRequest("NUL characters in the path or query")
+        error.data = {"messages": {"query": ["No NUL characters."]}}
+        raise error
+    if (request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api/")
+            or request.url_rule is None):  # no such operation: 404 or 405 says so
         return
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the body as application/json",
@@ -154,7 +161,7 @@ def init_hardening(app: Flask, config: Config) -> Limiter:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.before_request(_request_id)
-    app.before_request(_check_body)
+    app.before_request(_check_request)
     usual = parse(config.rate_limit)
     feed = f"{usual.amount * 10} per {usual.multiples} {usual.GRANULARITY.name}"
     limiter = Limiter(rate_key, app=app, default_limits=[

@@ -24,6 +24,7 @@ def describe() -> dict[str, Any]:
 @blp.route("/checkpoints/<string:origin>")
 @blp.requires(ANALYST, ADMIN, NODE)
 @blp.response(200, SignedCheckpointSchema)
+@blp.alt_response(404, response="NOT_FOUND")
 def checkpoint(origin: str) -> dict[str, Any]:
     """The latest signed checkpoint held for an origin's log."""
     return node().checkpoint(origin)

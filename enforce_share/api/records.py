@@ -39,6 +39,7 @@ class Records(MethodView):
     @blp.requires(ANALYST)
     @blp.arguments(DraftSchema)
     @blp.response(201, SignedRecordSchema)
+    @blp.alt_response(409, response="CONFLICT")
     def post(self, draft: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Write a record: the node fills id, origin, seq and created, signs and stores it."""
         (row,) = node().add_records([Draft(**draft)])
@@ -51,6 +52,8 @@ class Records(MethodView):
 class Record(MethodView):
     @blp.requires(ANALYST)
     @blp.response(200, RecordViewSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(410, response="GONE")
     def get(self, record_id: str) -> dict[str, Any]:
         """One record, its hash, and every version of it held here (oldest first)."""
         with node().reading() as session:

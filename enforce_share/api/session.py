@@ -27,6 +27,7 @@ PEOPLE = (ANALYST, LIAISON, ADMIN)
 @blp.route("/session", methods=["POST"])
 @blp.arguments(LoginSchema)
 @blp.response(201, SessionSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
 def sign_in(login: dict[str, Any]) -> dict[str, Any]:
     """Sign in: a new session cookie, and the CSRF token to send with changes."""
     source = request.remote_addr or "-"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import timestamp
 from ..errors import NotFound
+from ..schemas.fields import AGENCIES
 from ..signing import jws
 from .models import Checkpoint
 
@@ -23,7 +24,9 @@ def issue_checkpoint(session: Session, signer: Any, origin: str, seq: int, head:
 
 
 def latest_checkpoint(session: Session, origin: str) -> Checkpoint:
-    """The newest checkpoint held for ``origin``; NotFound if none."""
+    """The newest checkpoint held for ``origin``; NotFound if none (or no such agency)."""
+    if origin not in AGENCIES:
+        raise NotFound(f"No checkpoint for {origin}", {"origin": ["Not an agency code."]})
     found = session.scalar(
         select(Checkpoint).where(Checkpoint.origin == origin)
         .order_by(Checkpoint.seq.desc()).limit(1)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Gone, InvalidInput, NotFound
 from ..markings import agency_bit
+from ..schemas.fields import is_record_id
 from .models import Record
 
 
@@ -28,6 +29,8 @@ def visible_to(agency: str) -> ColumnElement[bool]:
 def get_record(session: Session, record_id: str, viewer: str | None = None) -> Record:
     """The stored record ``record_id``; NotFound (also when ``viewer``'s agency may not see
     it: its existence is not revealed), or Gone once its origin withdrew it."""
+    if not is_record_id(record_id):  # nothing to look up (and nothing a database may choke on)
+        raise NotFound(f"No record {record_id}", {"id": ["No such record."]})
     query = select(Record).where(Record.id == record_id)
     if viewer is not None:
         query = query.where(visible_to(viewer))
