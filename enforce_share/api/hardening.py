@@ -61,21 +61,25 @@ def depth(value: Any) -> int:
     return deepest
 
 
+def bad_request(message: str, field: str, problem: str) -> BadRequest:
+    """A 400 whose error body names ``field`` (api/errors.py reads ``data["messages"]``)."""
+    error = BadRequest(message)
+    error.data = {"messages": {field: [problem]}}
+    return error
+
+
 class DepthLimitedJSON(DefaultJSONProvider):
     """Flask's JSON, refusing documents nested deeper than MAX_DEPTH (400, not a crash)."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
             value = json.loads(s, **kwargs)
-        except RecursionError:
-            value = None
-            nested = True
-        else:
-            nested = depth(value) > MAX_DEPTH
-        if nested:
-            error = BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels")
-            error.data = {"messages": {"body": [f"Nested deeper than {MAX_DEPTH} levels."]}}
-            raise error
+            too_deep = depth(value) > MAX_DEPTH
+        except RecursionError:  # deeper than Python's parser goes
+            too_deep = True
+        if too_deep:
+            raise bad_request(f"JSON nested deeper than {MAX_DEPTH} levels", "body",
+                              f"Nested deeper than {MAX_DEPTH} levels.")
         return value
 
 
@@ -84,9 +88,7 @@ def _check_request() -> None:
     JSON, within the size limit, not too deep: all before any handler reads them."""
     if "\x00" in request.path or any("\x00" in key or "\x00" in value
                                      for key, value in request.args.items(multi=True)):
-        error = BadRequest("NUL characters in the path or query")
-        error.data = {"messages": {"query": ["No NUL characters."]}}
-        raise error
+        raise bad_request("NUL characters in the path or query", "query", "No NUL characters.")
     if (request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api/")
             or request.url_rule is None):  # no such operation: 404 or 405 says so
         return
