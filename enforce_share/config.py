@@ -24,6 +24,7 @@ ENVIRONMENT = {
     "ENFORCE_SHARE_AGENCY": "agency",
     "ENFORCE_SHARE_MAX_BODY_BYTES": "max_body_bytes",
     "ENFORCE_SHARE_RATE_LIMIT": "rate_limit",
+    "ENFORCE_SHARE_RATE_LIMIT_STORAGE": "rate_limit_storage",
 }
 
 
@@ -37,6 +38,9 @@ class Config:
     max_body_bytes: int = 1024 * 1024
     #: Requests per API token (or address), e.g. "600 per minute"; the feed gets ten times it.
     rate_limit: str = "600 per minute"
+    #: Where the counts live: "memory://" counts per gunicorn worker; share them between
+    #: workers with e.g. "redis://host:6379" (flask-limiter storage URI).
+    rate_limit_storage: str = "memory://"
 
     @property
     def keys_dir(self) -> Path:

@@ -160,7 +160,7 @@ def init_hardening(app: Flask, config: Config) -> Limiter:
     """Wire body checks, rate limits, request ids and headers; check production settings."""
     check_production(app, config.keys_dir)
     app.json = DepthLimitedJSON(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", config.rate_limit_storage)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.before_request(_request_id)
     app.before_request(_check_request)
