@@ -112,6 +112,8 @@ def _request_id() -> None:
 
 def _finish(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
+    if response.status_code == 401:  # RFC 6750: say which scheme to use
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="enforce-share"')
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     request_id = g.get("request_id")

@@ -122,6 +122,7 @@ def test_bad_credentials_are_refused_alike(anonymous, header) -> None:
     response = anonymous.get("/api/v1/records", headers={"Authorization": header})
     assert response.status_code == 401
     assert response.json["error"]["code"] == "unauthorized"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="enforce-share"'
 
 
 def test_a_wrong_secret_for_a_known_token_is_refused(app, node, tokens) -> None:
