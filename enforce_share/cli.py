@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from .cli_access import audit, users
 from .cli_bundle import bundle
-from .cli_context import audited, open_node
+from .cli_context import audited, open_node, outcome_line
 from .clock import timestamp
 from .config import load_config
 from .db import upgrade
@@ -289,10 +289,7 @@ def sync(ctx: click.Context, peer: str | None) -> None:
         bar = bars.pop((outcome.peer, outcome.origin), None)
         if bar is not None:
             bar.close()
-        line = (f"{outcome.origin} from {outcome.peer}: +{outcome.stored} records, "
-                f"+{outcome.placeholders} placeholders, {outcome.upgraded} upgraded; "
-                f"held seq {outcome.held}")
-        click.echo(line + (f"  [{outcome.error}]" if outcome.error else ""))
+        click.echo(outcome_line(outcome))
 
     outcomes = open_node(ctx).sync(peer.upper() if peer else None, report, progress)
     if not outcomes:

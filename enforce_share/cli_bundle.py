@@ -8,7 +8,7 @@ import click
 from tqdm import tqdm
 
 from .adapters.bundle_file import bundle_size, bundle_writer, read_bundle
-from .cli_context import audited, open_node
+from .cli_context import audited, open_node, outcome_line
 from .errors import Error, InvalidInput
 from .schemas.fields import AGENCIES
 from .sync.bundle import export_bundle, import_bundle, parse_since
@@ -63,10 +63,7 @@ def bundle_import(ctx: click.Context, path: Path) -> None:
     audited(ctx, "bundle import", file=str(path), logs={
         outcome.origin: [outcome.held, outcome.stored, outcome.error] for outcome in outcomes})
     for outcome in outcomes:
-        line = (f"{outcome.origin} from {outcome.peer}: +{outcome.stored} records, "
-                f"+{outcome.placeholders} placeholders, {outcome.upgraded} upgraded; "
-                f"held seq {outcome.held}")
-        click.echo(line + (f"  [{outcome.error}]" if outcome.error else ""))
+        click.echo(outcome_line(outcome))
     failed = [outcome.origin for outcome in outcomes if outcome.error]
     if failed:
         raise Error(f"{', '.join(failed)} not imported in full (see above)")

@@ -11,6 +11,7 @@ import click
 from .audit.trail import Event
 from .config import load_config
 from .node import Node
+from .sync.puller import Outcome
 
 
 def open_node(ctx: click.Context) -> Node:
@@ -34,3 +35,11 @@ def operator() -> str:
 def audited(ctx: click.Context, action: str, **target: Any) -> None:
     """Record a change or export made by this command in the node's audit trail."""
     open_node(ctx).audit(Event(operator(), action, "ok", target=target))
+
+
+def outcome_line(outcome: Outcome) -> str:
+    """One origin pulled or imported from one peer, as `sync` and `bundle import` print it."""
+    line = (f"{outcome.origin} from {outcome.peer}: +{outcome.stored} records, "
+            f"+{outcome.placeholders} placeholders, {outcome.upgraded} upgraded; "
+            f"held seq {outcome.held}")
+    return line + (f"  [{outcome.error}]" if outcome.error else "")

@@ -61,12 +61,17 @@ class Verdicts:
                 and len(entries) == len(self.entries))
 
 
+def _signed(entry: Any) -> bool:
+    """Whether a feed entry is a signed record (else a placeholder, or malformed)."""
+    return isinstance(entry, dict) and "record" in entry
+
+
 def check_entries(entries: Sequence[Any], snapshot: Snapshot) -> Verdicts:
     """What :func:`ingest` would find checking each signed entry's shape, key and signature."""
     registry = TrustRegistry.from_snapshot(snapshot)
     verdicts: list[Verdict | None] = []
     for entry in entries:
-        if not (isinstance(entry, dict) and "record" in entry):
+        if not _signed(entry):
             verdicts.append(None)  # a placeholder, or malformed: ingest looks at it itself
             continue
         try:
@@ -109,7 +114,7 @@ class Prechecker:
         """Have the helpers check ``entries`` under the registry ``snapshot``; ``behind`` is
         how many entries of the log are still to come, these included (a hint)."""
         if self._broken or snapshot is None or (self._pool is None and behind < START_AT) or sum(
-                1 for entry in entries if isinstance(entry, dict) and "record" in entry
+                1 for entry in entries if _signed(entry)
         ) < MIN_ENTRIES:
             return None
         size = -(-len(entries) // self._processes)
