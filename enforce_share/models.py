@@ -5,12 +5,13 @@ from .audit.models import AuditEntry, AuditHead
 from .db import Base
 from .partners import Partner
 from .records.models import Checkpoint, LogHead, Placeholder, Record
+from .search.models import SavedSearch, SearchDoc, SearchHead
 from .signing.models import TrustedKey
 from .sync.httpsig import SeenNonce
 from .sync.models import Equivocation, Quarantined, SyncState
 
 __all__ = [
     "ApiToken", "AuditEntry", "AuditHead", "Base", "Checkpoint", "Equivocation", "LogHead",
-    "Partner", "Placeholder", "Quarantined", "Record", "SeenNonce", "SyncState", "TrustedKey",
-    "User",
+    "Partner", "Placeholder", "Quarantined", "Record", "SavedSearch", "SearchDoc", "SearchHead",
+    "SeenNonce", "SyncState", "TrustedKey", "User",
 ]

@@ -6,7 +6,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +28,11 @@ from .records.drafts import Draft
 from .records.log import append, ensure_log
 from .records.models import LogHead, Record
 from .schemas.fields import AGENCIES
+from .search import saved
+from .search.engine import Results, search
+from .search.models import SavedSearch
+from .search.postings import Postings
+from .search.query import Query
 from .signing.keys import private_kids
 from .signing.models import TrustedKey
 from .signing.node_keys import (
@@ -54,6 +59,7 @@ class Node:
     config: Config
     _engine: Engine | None = field(default=None, repr=False)
     _sessions: sessionmaker[Session] | None = field(default=None, repr=False)
+    _postings: Postings | None = field(default=None, repr=False)
 
     @property
     def agency(self) -> str:
@@ -132,6 +138,49 @@ class Node:
         """The latest signed checkpoint held for ``origin``."""
         with self.reading() as session:
             return signed_checkpoint(latest_checkpoint(session, origin))
+
+    # --- search ----------------------------------------------------------------------------
+
+    @property
+    def postings(self) -> Postings:
+        """This process's search bitmaps (filled from the database on first search)."""
+        if self._postings is None:
+            self._postings = Postings()
+        return self._postings
+
+    def search(self, query: Query, viewer: str | None = None) -> Results:
+        """Run ``query`` for a user of ``viewer``'s agency (default: this node's)."""
+        with self.reading() as session:
+            return search(session, self.postings, TrustRegistry.load(session), query,
+                          viewer or self.agency)
+
+    def save_search(self, user: str, name: str, query: Query) -> SavedSearch:
+        """Save ``query`` for ``user`` as ``name``."""
+        with self.transaction() as session:
+            return saved.save(session, user, name, query)
+
+    def saved_searches(self, user: str) -> list[SavedSearch]:
+        """``user``'s saved searches."""
+        with self.reading() as session:
+            return saved.saved_searches(session, user)
+
+    def delete_search(self, user: str, saved_id: int) -> None:
+        """Delete one of ``user``'s saved searches."""
+        with self.transaction() as session:
+            saved.remove(session, user, saved_id)
+
+    def run_saved(self, user: str, saved_id: int, viewer: str, *, only_new: bool,
+                  cursor: str | None = None) -> tuple[SavedSearch, Results]:
+        """Run one of ``user``'s saved searches (``only_new``: what is new since the last
+        look) and count it as a look."""
+        with self.transaction() as session:
+            kept = saved.get(session, user, saved_id)
+            query = replace(Query.parse(kept.query), cursor=cursor)
+            results = search(session, self.postings, TrustRegistry.load(session), query,
+                             viewer, since=kept.last_seen_stamp if only_new else None)
+            if cursor is None:  # a first page is a look; the cursor keeps the pages together
+                saved.mark_seen(session, kept, results.stamp)
+            return kept, results
 
     def registry(self) -> TrustRegistry:
         """A snapshot of the trust registry."""

@@ -127,8 +127,8 @@ def _audit(response: Response) -> Response:
     caller: Principal | None = g.get("principal")
     claimed = g.get("claimed")
     target = dict(g.get("audit_target", {}))
-    if request.view_args:
-        target.update(request.view_args)
+    if request.view_args:  # as text: a path may hold any integer, JSON numbers may not
+        target.update((key, str(value)) for key, value in request.view_args.items())
     if request.args:
         target["query"] = request.args.to_dict(flat=False)
     if response.status_code in (401, 403):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import VerificationError
@@ -20,10 +20,10 @@ from ..schemas.fields import AGENCIES
 from ..signing import jws
 from ..signing.trust import TrustRegistry
 from .drafts import KEY_TYPES
-from .effects import apply_effects
 from .log import ensure_log, row_values
 from .models import LogHead, Placeholder, Record
 from .precheck import Verdict, Verdicts
+from .store import store_rows
 from .verify import checked_shape
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -177,8 +177,7 @@ def _held_again(session: Session, registry: TrustRegistry, entry: Any, origin: s
         row = _verified_row(registry, entry, jws.ZERO_HEAD)
         row["head"] = hole.head
         session.execute(delete(Placeholder).where(Placeholder.position == hole.position))
-        session.execute(insert(Record), [row])
-        apply_effects(session, [row], strict=False)
+        store_rows(session, [row], strict=False)
         result.upgraded += 1
     else:
         result.already_held += 1
@@ -187,8 +186,7 @@ def _held_again(session: Session, registry: TrustRegistry, entry: Any, origin: s
 def _store(session: Session, rows: list[dict[str, Any]], result: IngestResult) -> None:
     """Insert the rows in one statement, apply their effects, move the log heads."""
     if rows:
-        session.execute(insert(Record), rows)
-        apply_effects(session, rows, strict=False)
+        store_rows(session, rows, strict=False)
         result.stored += len(rows)
     session.flush()
     for origin, (seq, head) in result.heads.items():

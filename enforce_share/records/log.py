@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Error, InvalidInput, VerificationError
@@ -13,8 +13,8 @@ from ..markings import audience
 from ..signing import jws
 from .checkpoints import issue_checkpoint
 from .drafts import KEY_TYPES, UNWITHDRAWABLE, Draft
-from .effects import apply_effects
 from .models import LogHead, Record
+from .store import store_rows
 from .verify import first_problem, record_errors
 
 
@@ -75,9 +75,8 @@ def append(
         hash_hex = jws.record_hash(payload)
         head = jws.next_head(head, hash_hex)
         rows.append(row_values(record, payload, signer.sign(payload), signer.kid, hash_hex, head))
-    session.execute(insert(Record), rows)
+    store_rows(session, rows, strict=True)
     session.execute(update(LogHead).where(LogHead.origin == origin).values(head=head))
-    apply_effects(session, rows, strict=True)
     issue_checkpoint(session, signer, origin, last_seq, head)
     return [Record(**row) for row in rows]
 

@@ -1,0 +1,97 @@
+"""/api/v1/search and /api/v1/searches: find records, save searches, see what is new."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from marshmallow import Schema, fields
+
+from ..access.roles import ANALYST
+from ..records.queries import signed
+from ..schemas.search import (
+    SavedSearchInSchema,
+    SavedSearchSchema,
+    SearchPageSchema,
+    SearchQuerySchema,
+)
+from ..search.engine import Results
+from ..search.models import SavedSearch
+from ..search.query import Query
+from .auth import Blueprint, audited, node, principal
+
+blp = Blueprint("search", __name__, url_prefix="/api/v1",
+                description="Search records the caller's agency may see; saved searches")
+
+
+class SavedRunQuerySchema(Schema):
+    new = fields.Boolean(load_default=False, metadata={
+        "description": "Only what is new since your last look at this search."})
+    cursor = fields.String()
+
+
+def page(results: Results) -> dict[str, Any]:
+    """The response body of a results page (and the audit entry's record ids)."""
+    audited(records=[hit.row.id for hit in results.hits])
+    return {
+        "items": [{**signed(hit.row), "verified": hit.verified, "score": hit.score}
+                  for hit in results.hits],
+        "next": results.next, "total": results.total, "facets": results.facets,
+    }
+
+
+def view(saved: SavedSearch) -> dict[str, Any]:
+    return {"id": saved.id, "name": saved.name, "query": saved.query, "created": saved.created,
+            "last_seen_at": saved.last_seen_at}
+
+
+@blp.route("/search")
+@blp.requires(ANALYST)
+@blp.arguments(SearchQuerySchema, location="query")
+@blp.response(200, SearchPageSchema)
+def search(query: dict[str, Any]) -> dict[str, Any]:
+    """Records matching every filter given, latest versions only; facets count all matches."""
+    return page(node().search(Query.of(query), principal().agency))
+
+
+@blp.route("/searches")
+class SavedSearches(MethodView):
+    @blp.requires(ANALYST)
+    @blp.response(200, SavedSearchSchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """Your saved searches."""
+        return [view(saved) for saved in node().saved_searches(principal().name)]
+
+    @blp.requires(ANALYST)
+    @blp.arguments(SavedSearchInSchema)
+    @blp.response(201, SavedSearchSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Save a query under a name; what it finds now counts as seen."""
+        saved = node().save_search(principal().name, body["name"], Query.of(body["query"]))
+        audited(saved_search=str(saved.id))
+        return view(saved)
+
+
+@blp.route("/searches/<int:saved_id>", methods=["DELETE"])
+@blp.requires(ANALYST)
+@blp.response(204)
+@blp.alt_response(404, response="NOT_FOUND")
+def delete_saved(saved_id: int) -> None:
+    """Delete one of your saved searches."""
+    audited(saved_search=str(saved_id))
+    node().delete_search(principal().name, saved_id)
+
+
+@blp.route("/searches/<int:saved_id>/results")
+@blp.requires(ANALYST)
+@blp.arguments(SavedRunQuerySchema, location="query")
+@blp.response(200, SearchPageSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def run_saved(args: dict[str, Any], saved_id: int) -> dict[str, Any]:
+    """Run a saved search (``new=true``: only what arrived or changed since your last look);
+    a first page counts as a look."""
+    audited(saved_search=str(saved_id))
+    _, results = node().run_saved(principal().name, saved_id, principal().agency,
+                                  only_new=args["new"], cursor=args.get("cursor"))
+    return page(results)

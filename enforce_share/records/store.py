@@ -1,0 +1,37 @@
+"""Storing verified rows: insert, index for search, apply effects; one step for every writer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from ..search.index import index_retired, index_stored
+from .effects import apply_effects
+from .models import Record
+
+_INSERT = insert(Record).returning(Record.position, sort_by_parameter_order=True)
+
+
+def store_rows(session: Session, rows: Sequence[dict[str, Any]], *, strict: bool) -> None:
+    """Insert ``rows`` (``log.row_values``; each gains its ``position``), write their search
+    documents, apply their effects (``effects.apply_effects``) and retire what they retire."""
+    if not rows:
+        return
+    positions = session.execute(_INSERT, list(rows)).scalars().all()
+    for row, position in zip(rows, positions, strict=True):
+        row["position"] = position
+    index_stored(session, rows)
+    apply_effects(session, rows, strict=strict)
+    index_retired(session, [target for row in rows if (target := _retires(row))])
+
+
+def _retires(row: dict[str, Any]) -> str | None:
+    if row["supersedes"]:
+        return row["supersedes"]
+    if row["type"] == "withdrawal":
+        return json.loads(row["canonical"])["body"]["target"]
+    return None
