@@ -17,6 +17,7 @@ from tqdm import tqdm
 from .cli_access import audit, users
 from .cli_bundle import bundle
 from .cli_context import audited, open_node, outcome_line
+from .cli_search import search
 from .clock import timestamp
 from .config import load_config
 from .db import upgrade
@@ -28,6 +29,7 @@ from .records.verify import first_problem, verify_signed_record
 from .scenario.load import load_own_drafts
 from .schemas.api import DraftSchema
 from .schemas.fields import AGENCIES
+from .search import index as search_index
 from .sync.puller import Outcome
 
 
@@ -102,8 +104,15 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Apply migrations (run before starting gunicorn)."""
-    upgrade(open_node(ctx).engine)
-    click.echo("database is at the latest revision")
+    node = open_node(ctx)
+    upgrade(node.engine)
+    with node.transaction() as session:  # records stored before search existed
+        missing = search_index.pending(session)
+        if missing:
+            with tqdm(total=missing, desc="search index", unit="rec", disable=None) as bar:
+                search_index.backfill(session, bar.update)
+    click.echo("database is at the latest revision"
+               + (f"; {missing} records added to the search index" if missing else ""))
 
 
 @main.command()
@@ -383,5 +392,5 @@ def generate(count: int, seed: int, out: Path) -> None:
     click.echo(f"wrote {count} drafts to {out}: {summary}")
 
 
-for group in (bundle, users, audit):  # command groups kept in modules of their own
+for group in (bundle, users, audit, search):  # commands kept in modules of their own
     main.add_command(group)
