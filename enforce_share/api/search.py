@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields
 
 from ..access.roles import ANALYST
 from ..records.queries import signed
@@ -47,7 +47,7 @@ def view(saved: SavedSearch) -> dict[str, Any]:
 
 @blp.route("/search")
 @blp.requires(ANALYST)
-@blp.arguments(SearchQuerySchema, location="query")
+@blp.arguments(SearchQuerySchema, location="query", unknown=RAISE)  # a typo is no filter
 @blp.response(200, SearchPageSchema)
 def search(query: dict[str, Any]) -> dict[str, Any]:
     """Records matching every filter given, latest versions only; facets count all matches."""

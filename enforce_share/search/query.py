@@ -53,8 +53,7 @@ class Query:
         try:
             return cls.of(_SCHEMA.load(dict(params)))
         except ValidationError as exc:
-            fields = exc.normalized_messages()
-            raise InvalidInput(f"Invalid search: {_first(fields)}", fields) from None
+            raise InvalidInput("Invalid search", exc.normalized_messages()) from None
 
     @property
     def order(self) -> str:
@@ -72,9 +71,3 @@ class Query:
         filters = {k: v for k, v in self.params().items() if k != "limit"}
         return hashlib.sha256(json.dumps(filters, sort_keys=True).encode()).hexdigest()[:12]
 
-
-def _first(fields: Mapping[str, Any]) -> str:
-    name, problem = next(iter(fields.items()))
-    while isinstance(problem, Mapping):
-        name, problem = next(iter(problem.items()))
-    return f"{name}: {problem[0] if isinstance(problem, list) else problem}"

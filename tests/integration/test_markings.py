@@ -39,7 +39,7 @@ def world(tmp_path_factory) -> Iterator[dict[str, Any]]:
     app = create_app(gbr.config)
     app.config["TESTING"] = True
     client = client_as(app, token_for(gbr, "analyst", "analyst"))
-    yield {"gbr": gbr, "usa": usa, "client": client}
+    yield {"gbr": gbr, "usa": usa, "client": client, "allowed": set()}
     app.extensions["enforce_share"].close()
     gbr.close()
     usa.close()
@@ -77,6 +77,12 @@ def test_every_read_shows_exactly_what_the_marking_allows(world, usa_marks, own_
         assert response.status_code == (200 if rid in allowed else 404), rid
         if rid not in allowed:  # not even its existence: the answer of an unknown id
             assert response.json["error"]["message"] == f"No record {rid}"
+    world["allowed"] |= allowed  # every example's actors share a name and an address
+    for query in ("name=Tekhno+Treyd", "q=yerevan", "country=AM&type=actor"):
+        page = client.get(f"/api/v1/search?{query}&limit=200").json
+        assert page["total"] == len(world["allowed"]), query
+        assert sum(page["facets"]["origin"].values()) == page["total"]
+        assert {item["record"]["id"] for item in page["items"]} & set(written) == allowed
 
 
 @given(st.lists(markings, max_size=6))
