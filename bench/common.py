@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+import uuid
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import rfc8785
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from tqdm import tqdm
 
 from enforce_share.records.drafts import KEY_TYPES, Draft
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def progress(total: int, desc: str) -> tqdm:
@@ -77,3 +88,58 @@ class BareVerifier:
             key = self.by_header[protected] = self.keys[json.loads(unb64url(protected))["kid"]]
         payload = rfc8785.dumps(document["record"])
         key.verify(unb64url(signature), protected.encode() + b"." + b64url(payload))
+
+
+@contextlib.contextmanager
+def gunicorn(data_dir: Path, workers: int, extra: dict[str, str] | None = None,
+             master: list[int] | None = None) -> Iterator[str]:
+    """``gunicorn wsgi:app`` for the node in ``data_dir`` (as tests/processes.py starts it),
+    with ``extra`` in its environment; the master's pid is appended to ``master``."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "ENFORCE_SHARE_DATA_DIR": str(data_dir),
+           "ENFORCE_SHARE_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
+           "ENFORCE_SHARE_LOG_LEVEL": "warning", **(extra or {})}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"),
+         "--access-logfile", os.devnull, "wsgi:app"], cwd=ROOT, env=env)
+    if master is not None:
+        master.append(process.pid)
+    base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 30
+    try:
+        while True:
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{base}/api/v1/node"):
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn for {data_dir} did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def postgres_schema(server: str) -> Iterator[str]:
+    """A fresh schema on ``server`` for one node, dropped at the end."""
+    admin = sa.create_engine(server)
+    schema = f"bench_sync_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    joiner = "&" if "?" in server else "?"
+    try:
+        yield f"{server}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def rss_mib(pid: int | str = "self") -> float:
+    """Current resident set size (VmRSS) of a process, in MiB (0 if it is gone)."""
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0

@@ -15,19 +15,15 @@ import contextlib
 import cProfile
 import io
 import json
-import os
 import pstats
 import resource
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -35,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from common import BareVerifier, as_gbr, progress
+from common import BareVerifier, as_gbr, gunicorn, postgres_schema, progress, rss_mib
 from tqdm import tqdm
 
 from enforce_share.config import load_config
@@ -67,32 +63,6 @@ def load_gbr(data_dir: Path, count: int, seed: int) -> dict[str, int]:
     return dict(Counter(draft.type for draft in drafts))
 
 
-@contextlib.contextmanager
-def gunicorn(data_dir: Path, workers: int) -> Iterator[str]:
-    """``gunicorn wsgi:app`` for the node in ``data_dir`` (as tests/processes.py starts it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "ENFORCE_SHARE_DATA_DIR": str(data_dir),
-           "ENFORCE_SHARE_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
-           "ENFORCE_SHARE_LOG_LEVEL": "warning"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-         "--access-logfile", os.devnull, "wsgi:app"], cwd=ROOT, env=env)
-    base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 30
-    try:
-        while True:
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{base}/api/v1/node"):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn for {data_dir} did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 # --- the bound -------------------------------------------------------------------------------
 
 
@@ -121,15 +91,6 @@ def bare_bound(gbr: Node) -> tuple[int, float]:
 
 
 # --- the pull ----------------------------------------------------------------------------
-
-
-def rss_mib(pid: int | str = "self") -> float:
-    """Current resident set size (VmRSS) of a process, in MiB (0 if it is gone)."""
-    with contextlib.suppress(OSError), open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def helpers() -> list[str]:
@@ -227,22 +188,6 @@ def pull(usa: Node, database: str, total: int, profiler: cProfile.Profile | None
         rss_at[percent] = max(upto or [watched.samples[0][1]])
     return Pull(database, watched.entries, seconds, watched.fetch_seconds, rss_before, rss_at,
                 sum(outcome.prechecked for outcome in outcomes))
-
-
-@contextlib.contextmanager
-def postgres_schema(server: str) -> Iterator[str]:
-    """A fresh schema on ``server`` for the puller, dropped at the end."""
-    admin = sa.create_engine(server)
-    schema = f"bench_sync_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    joiner = "&" if "?" in server else "?"
-    try:
-        yield f"{server}{joiner}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 # --- report ------------------------------------------------------------------------------
