@@ -34,6 +34,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/ingest.py --quick
 	$(PY) bench/sync.py --quick
+	$(PY) bench/search.py --quick
 
 clean: stop
 	rm -rf $(VENV) .demo
