@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import statistics
 import sys
@@ -132,7 +133,7 @@ def load(node: Node, path: Path, jwks: dict[str, Any], total: int, database: str
     start = time.perf_counter()
     with Prechecker() as prechecker, progress(total, f"load {database}") as bar:
         pending = None
-        for batch in [*batches(path, BATCH), None]:
+        for batch in itertools.chain(batches(path, BATCH), [None]):  # None: store the last
             checking = prechecker.submit(batch, registry.snapshot, total) if batch else None
             if pending is not None:
                 previous, futures = pending

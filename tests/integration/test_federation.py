@@ -55,6 +55,15 @@ def marking(*agencies: str, tlp: str = "amber") -> dict:
     return {"tlp": tlp, "releasable_to": list(agencies)}
 
 
+def search(node: tuple[str, str], query: str) -> dict:
+    """GET /api/v1/search of a node ``(url, analyst token)``."""
+    base, token = node
+    request = urllib.request.Request(f"{base}/api/v1/search?{query}",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
 def content(node) -> dict[tuple[str, int], str]:
     with node.reading() as session:
         return {(r.origin, r.seq): r.id for r in session.scalars(select(Record))}
@@ -82,6 +91,7 @@ def test_every_node_holds_exactly_what_is_released_to_it(federation, drafts) -> 
                                                                          tlp="amber+strict")}),
         post(urls["AUS"], {**drafts.payload("actor"), "marking": marking("AUS", tlp="red")}),
     ]
+    before = {agency: search(url, "limit=200")["total"] for agency, url in urls.items()}
     for _ in range(2):
         for agency in AGENCIES:
             outcomes = nodes[agency].sync()
@@ -93,6 +103,10 @@ def test_every_node_holds_exactly_what_is_released_to_it(federation, drafts) -> 
                                                            r["marking"]["releasable_to"], agency)}
         written_keys = {(r["origin"], r["seq"]) for r in written}
         assert {key for key in held if key in written_keys} == expected, agency
+        # the node's web worker, which searched before the sync, finds what the sync stored
+        page = search(urls[agency], "limit=200")
+        assert {(i["record"]["origin"], i["record"]["seq"]) for i in page["items"]} == expected
+        assert page["total"] == len(expected) >= before[agency], agency
         # every other origin's log is complete: content or placeholder for each seq
         for origin in AGENCIES:
             if origin == agency:
