@@ -69,11 +69,12 @@ def search(session: Session, postings: Postings, registry: TrustRegistry, query:
         found = postings.current & (postings.term(f"o:{viewer}") | postings.term(f"r:{viewer}"))
         found = _filter(session, postings, query, found)
         if since is not None:
-            found &= BitMap(session.scalars(select(SearchDoc.position).where(
-                SearchDoc.stamp > since, SearchDoc.current.is_(True))))
+            found &= _arrived(session, since, postings.stamp)
         scores: list[dict[int, float] | BitMap] = []
         if text is not None:
-            anywhere, titled = fulltext.matching(session.connection(), text)
+            anywhere, titled = postings.recent_text.matching(
+                session.connection(), text, postings.stamp,
+                lambda stamp: _arrived(session, stamp, postings.stamp))
             found &= anywhere
             scores.append(titled & found)
         if query.name:
@@ -88,6 +89,12 @@ def search(session: Session, postings: Postings, registry: TrustRegistry, query:
             for position, score in page if position in rows]
     next_cursor = _encode_cursor(query, postings, page[-1], since) if more and page else None
     return Results(hits, next_cursor, len(found), facets, stamp)
+
+
+def _arrived(session: Session, after: int, up_to: int) -> BitMap:
+    """Current documents stamped in ``(after, up_to]``."""
+    return BitMap(session.scalars(select(SearchDoc.position).where(
+        SearchDoc.stamp > after, SearchDoc.stamp <= up_to, SearchDoc.current.is_(True))))
 
 
 def _filter(session: Session, postings: Postings, query: Query, found: BitMap) -> BitMap:

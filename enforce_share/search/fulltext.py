@@ -11,7 +11,9 @@ column (FTS5) or weight A (PostgreSQL) of their own, so a match in the title ran
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pyroaring import BitMap
@@ -23,6 +25,7 @@ from ..errors import InvalidInput
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+")
 MAX_TERMS = 32
+MAX_CATCH_UP = 10_000  # more new documents than this: ask the database afresh
 
 
 @dataclass(frozen=True)
@@ -116,15 +119,54 @@ def write(connection: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
             "setweight(to_tsvector('english', :body), 'B'))"), params)
 
 
-def matching(connection: Connection, query: TextQuery) -> tuple[BitMap, BitMap]:
-    """Positions matching ``query`` anywhere, and those matching it in the title alone."""
+def matching(connection: Connection, query: TextQuery, since: int = 0
+             ) -> tuple[BitMap, BitMap]:
+    """Positions (from ``since`` on) matching ``query`` anywhere, and in the title alone."""
     if connection.dialect.name == "sqlite":
-        sql = "SELECT rowid FROM search_text WHERE search_text MATCH :q"
-        anywhere = connection.execute(text(sql), {"q": query.fts5()}).scalars()
-        titled = connection.execute(text(sql), {"q": query.fts5("title")}).scalars()
-        return BitMap(anywhere), BitMap(titled)
+        sql = "SELECT rowid FROM search_text WHERE search_text MATCH :q AND rowid >= :since"
+        anywhere = connection.execute(text(sql), {"q": query.fts5(), "since": since}).scalars()
+        titled = connection.execute(text(sql), {"q": query.fts5("title"), "since": since})
+        return BitMap(anywhere), BitMap(titled.scalars())
     rows = connection.execute(text(
         "SELECT position, tsv @@ to_tsquery('english', :title) FROM search_text "
-        "WHERE tsv @@ to_tsquery('english', :q)"),
-        {"q": query.tsquery(), "title": query.tsquery("A")}).all()
+        "WHERE tsv @@ to_tsquery('english', :q) AND position >= :since"),
+        {"q": query.tsquery(), "title": query.tsquery("A"), "since": since}).all()
     return BitMap(p for p, _ in rows), BitMap(p for p, in_title in rows if in_title)
+
+
+class RecentMatches:
+    """The matches of recently asked text queries, kept current as documents arrive.
+
+    A record's text never changes, so the matches of a query only grow: asked again (the
+    next page, one more filter, a saved search), a query reads only the documents stamped
+    since. A PostgreSQL heap larger than its shared buffers makes a broad first ask cost a
+    few hundred milliseconds at a million records; asking again costs the new documents.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._held: OrderedDict[str, tuple[int, BitMap, BitMap]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def matching(self, connection: Connection, query: TextQuery, stamp: int,
+                 arrived: Callable[[int], BitMap]) -> tuple[BitMap, BitMap]:
+        """``matching`` as of ``stamp``; ``arrived(s)``: current documents stamped after s."""
+        key = query.fts5()
+        with self._lock:
+            held = self._held.get(key)
+        if held is not None and held[0] >= stamp:
+            anywhere, titled = held[1], held[2]
+        elif held is not None and len(new := arrived(held[0])) <= MAX_CATCH_UP:
+            if new:
+                more, more_titled = matching(connection, query, new.min())
+                anywhere, titled = held[1] | (more & new), held[2] | (more_titled & new)
+            else:
+                anywhere, titled = held[1], held[2]
+        else:
+            anywhere, titled = matching(connection, query)
+        with self._lock:
+            self._held[key] = (stamp, anywhere, titled)
+            self._held.move_to_end(key)
+            while len(self._held) > self._size:
+                self._held.popitem(last=False)
+        return anywhere, titled

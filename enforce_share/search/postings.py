@@ -20,6 +20,7 @@ from pyroaring import BitMap
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .fulltext import RecentMatches
 from .models import SearchDoc, SearchHead
 
 #: Rows read between two flushes of buffered positions into bitmaps (bounds memory).
@@ -38,6 +39,7 @@ class Postings:
         self.created = np.zeros(1 << 16, dtype=np.int64)
         self._fields: defaultdict[str, dict[str, BitMap]] = defaultdict(dict)  # field -> value
         self._values: dict[str, list[str]] = {}  # field -> its values, sorted (lazily)
+        self.recent_text = RecentMatches()  # what text queries matched, for asking again
 
     def __len__(self) -> int:
         return len(self.indexed)

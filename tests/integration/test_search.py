@@ -334,3 +334,16 @@ def test_a_saved_search_must_be_a_valid_query(client) -> None:
     response = client.post("/api/v1/searches", json={"name": "x", "query": {"hs": ["8x"]}})
     assert response.status_code == 422
     assert "hs" in response.json["error"]["fields"]["query"]
+
+
+def test_asking_the_same_text_again_finds_what_arrived_since(client, corpus, node,
+                                                             drafts) -> None:
+    assert found(client, "q=zephyr")["total"] == 0
+    (first,) = node.add_records([drafts("actor", name="Zephyr Components Ltd", aliases=[])])
+    assert [i["record"]["id"] for i in found(client, "q=zephyr")["items"]] == [first.id]
+    (second,) = node.add_records([Draft("actor", MARKING, {
+        **drafts("actor").body, "name": "Zephyr Components Group", "aliases": []},
+        supersedes=first.id)])
+    page = found(client, "q=zephyr+OR+distributor")
+    assert [i["record"]["id"] for i in page["items"]] == [second.id, corpus.ids["C"]]
+    assert [i["record"]["id"] for i in found(client, "q=zephyr")["items"]] == [second.id]
