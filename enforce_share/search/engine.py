@@ -82,12 +82,12 @@ def search(session: Session, postings: Postings, registry: TrustRegistry, query:
             found &= BitMap(matched)
             scores.append(matched)
         facets = {facet: postings.counts(field, found) for facet, field in FACETS.items()}
-        page, more = _page(postings, found, scores, query, after)
+        page, last = _page(postings, found, scores, query, after)
         stamp = postings.stamp
     rows = _rows(session, [position for position, _ in page], viewer)
     hits = [Hit(rows[position], score, _verified(registry, rows[position]))
             for position, score in page if position in rows]
-    next_cursor = _encode_cursor(query, postings, page[-1], since) if more and page else None
+    next_cursor = _encode_cursor(query, last, since) if last is not None else None
     return Results(hits, next_cursor, len(found), facets, stamp)
 
 
@@ -182,9 +182,11 @@ def _actor_positions(session: Session, postings: Postings, visible: BitMap,
 # -- order and pages ------------------------------------------------------------------------
 
 def _page(postings: Postings, found: BitMap, scores: list[dict[int, float] | BitMap],
-          query: Query, after: tuple[int, int] | None) -> tuple[list[tuple[int, float]], bool]:
+          query: Query, after: tuple[int, int] | None
+          ) -> tuple[list[tuple[int, float]], tuple[int, int] | None]:
     """The page after ``after`` of ``found``, in the query's order: (position, score) pairs,
-    and whether more follow. Order: a key (score, then creation) and the position for ties."""
+    and the (key, tie) of its last item when more follow (the next page's cursor). Order: a
+    key (score, then creation) and the position for ties."""
     positions = np.frombuffer(found.to_array(), dtype=np.uint32).astype(np.int64)
     score = _score_array(positions, scores)
     created = postings.created[positions]
@@ -204,7 +206,10 @@ def _page(postings: Postings, found: BitMap, scores: list[dict[int, float] | Bit
         positions, score, key, tie = positions[near], score[near], key[near], tie[near]
     order = np.lexsort((-tie, -key))[:wanted]
     page = [(int(positions[i]), round(float(score[i]), 4)) for i in order]
-    return page[: query.limit], len(page) > query.limit
+    if len(page) <= query.limit:
+        return page, None
+    last = order[query.limit - 1]
+    return page[: query.limit], (int(key[last]), int(tie[last]))
 
 
 def _score_array(positions: np.ndarray, scores: list[dict[int, float] | BitMap]) -> np.ndarray:
@@ -225,17 +230,8 @@ def _score_array(positions: np.ndarray, scores: list[dict[int, float] | BitMap])
     return total / len(scores)
 
 
-def _encode_cursor(query: Query, postings: Postings, last: tuple[int, float],
-                   since: int | None) -> str:
-    position, score = last
-    created = int(postings.created[position])
-    if query.order == "oldest":
-        key, tie = -created, -position
-    elif query.order == "relevance":
-        key, tie = (round(score * 10_000) << _CREATED_BITS) | created, position
-    else:
-        key, tie = created, position
-    data = {"f": query.fingerprint(), "k": key, "t": tie, "s": since}
+def _encode_cursor(query: Query, last: tuple[int, int], since: int | None) -> str:
+    data = {"f": query.fingerprint(), "k": last[0], "t": last[1], "s": since}
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 

@@ -347,3 +347,17 @@ def test_asking_the_same_text_again_finds_what_arrived_since(client, corpus, nod
     page = found(client, "q=zephyr+OR+distributor")
     assert [i["record"]["id"] for i in page["items"]] == [second.id, corpus.ids["C"]]
     assert [i["record"]["id"] for i in found(client, "q=zephyr")["items"]] == [second.id]
+
+
+@pytest.mark.parametrize("query", ["name=Tekhno+Treyd", "q=tekhno+OR+yerevan+OR+thermal",
+                                   "sort=oldest&type=actor", "hs=85"])
+def test_pages_of_one_follow_the_order_of_one_page(client, corpus, node, drafts, query) -> None:
+    node.add_records([drafts("actor", name=name, aliases=[]) for name in (
+        "Tekno Treid Ltd", "Tekhno Treyd Group", "Tehno Trejd", "Techno Tread Yerevan")])
+    whole = [item["record"]["id"] for item in found(client, f"{query}&limit=200")["items"]]
+    paged, cursor = [], ""
+    while cursor is not None:
+        page = found(client, f"{query}&limit=1" + (f"&cursor={cursor}" if cursor else ""))
+        paged += [item["record"]["id"] for item in page["items"]]
+        cursor = page["next"]
+    assert paged == whole and len(whole) >= 2
