@@ -143,3 +143,15 @@ def rss_mib(pid: int | str = "self") -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def postgres_problem(url: str) -> str | None:
+    """Why the PostgreSQL server cannot be used, or None when it answers."""
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return None
+    except sa.exc.SQLAlchemyError as exc:
+        return str(exc).splitlines()[0]
+    finally:
+        engine.dispose()

@@ -26,7 +26,7 @@ from typing import Any
 
 import rfc8785
 import sqlalchemy as sa
-from common import BareVerifier, as_gbr, b64url, progress, unb64url
+from common import BareVerifier, as_gbr, b64url, postgres_problem, progress, unb64url
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from joserfc.jwk import OKPKey
 
@@ -176,18 +176,6 @@ def run_database(
     finally:
         for node in nodes:
             node.close()
-
-
-def postgres_problem(url: str) -> str | None:
-    """Why the PostgreSQL server cannot be used, or None when it answers."""
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect():
-            return None
-    except sa.exc.SQLAlchemyError as exc:
-        return str(exc).splitlines()[0]
-    finally:
-        engine.dispose()
 
 
 @contextlib.contextmanager

@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 import iuliia
 import requests
 import sqlalchemy as sa
-from common import ROOT, gunicorn, postgres_schema, progress, rss_mib
+from common import ROOT, gunicorn, postgres_problem, postgres_schema, progress, rss_mib
 
 from enforce_share.clock import timestamp
 from enforce_share.config import load_config
@@ -282,17 +282,6 @@ def run(database: str, url: str | None, path: Path, jwks: dict[str, Any], total:
         return loaded, measure(node, data_dir, mix, rounds, database), mix
     finally:
         node.close()
-
-
-def postgres_problem(url: str) -> str | None:
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect():
-            return None
-    except sa.exc.SQLAlchemyError as exc:
-        return str(exc).splitlines()[0]
-    finally:
-        engine.dispose()
 
 
 # --- report --------------------------------------------------------------------------------

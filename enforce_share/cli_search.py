@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from .cli_context import audited, open_node
-from .records.queries import signed
 from .schemas.search import SORTS
 from .search.engine import Results
 from .search.query import LISTS, Query
@@ -44,15 +43,9 @@ def search(ctx: click.Context, as_json: bool, **params: Any) -> None:
     results = node.search(Query.parse(given))
     audited(ctx, "search", query=given, records=[hit.row.id for hit in results.hits])
     if as_json:
-        click.echo(json.dumps(_page(results), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(results.page(), indent=2, ensure_ascii=False))
         return
     click.echo(_table(results))
-
-
-def _page(results: Results) -> dict[str, Any]:
-    return {"items": [{**signed(hit.row), "verified": hit.verified, "score": hit.score}
-                      for hit in results.hits],
-            "next": results.next, "total": results.total, "facets": results.facets}
 
 
 def _table(results: Results) -> str:

@@ -8,7 +8,6 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields
 
 from ..access.roles import ANALYST
-from ..records.queries import signed
 from ..schemas.search import (
     SavedSearchInSchema,
     SavedSearchSchema,
@@ -31,13 +30,9 @@ class SavedRunQuerySchema(Schema):
 
 
 def page(results: Results) -> dict[str, Any]:
-    """The response body of a results page (and the audit entry's record ids)."""
+    """The response body of a results page (its record ids go into the audit entry)."""
     audited(records=[hit.row.id for hit in results.hits])
-    return {
-        "items": [{**signed(hit.row), "verified": hit.verified, "score": hit.score}
-                  for hit in results.hits],
-        "next": results.next, "total": results.total, "facets": results.facets,
-    }
+    return results.page()
 
 
 def view(saved: SavedSearch) -> dict[str, Any]:

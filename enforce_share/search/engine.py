@@ -12,6 +12,7 @@ import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pyroaring import BitMap
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..clock import parse_timestamp
 from ..errors import InvalidInput, VerificationError
 from ..records.models import Record
-from ..records.queries import visible_to
+from ..records.queries import signed, visible_to
 from ..schemas.fields import is_record_id
 from ..signing.trust import TrustRegistry
 from . import fulltext, names
@@ -54,6 +55,13 @@ class Results:
     total: int
     facets: dict[str, dict[str, int]]
     stamp: int  # the index state they reflect (saved searches: seen up to here)
+
+    def page(self) -> dict[str, Any]:
+        """As the API answers: ``{items: [{record, jws, verified, score}], next, total,
+        facets}``."""
+        return {"items": [{**signed(hit.row), "verified": hit.verified, "score": hit.score}
+                          for hit in self.hits],
+                "next": self.next, "total": self.total, "facets": self.facets}
 
 
 def search(session: Session, postings: Postings, registry: TrustRegistry, query: Query,
