@@ -15,3 +15,13 @@ accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request=%({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("ENFORCE_SHARE_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker):
+    """Read the search index in the background as a worker starts, so that the first search
+    does not wait for it (a search that comes earlier waits for the rest)."""
+    import threading
+
+    node = getattr(worker.wsgi, "extensions", {}).get("enforce_share")
+    if node is not None:
+        threading.Thread(target=node.warm_search, name="search-warm-up", daemon=True).start()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -47,6 +49,7 @@ from .sync.httpsig import Caller, Message, authenticate
 from .sync.puller import Outcome, sync_round, unblock
 from .sync.status import sync_status
 
+log = logging.getLogger(__name__)
 SESSION_KEY = "session.key"
 #: The marking of this node's key announcements: public, so any partner may learn them.
 PUBLIC_MARKING = {"tlp": "clear", "releasable_to": list(AGENCIES)}
@@ -147,6 +150,16 @@ class Node:
         if self._postings is None:
             self._postings = Postings()
         return self._postings
+
+    def warm_search(self) -> None:
+        """Fill this process's search bitmaps now (a web worker does as it starts)."""
+        try:
+            start = time.monotonic()
+            with self.reading() as session:
+                read = self.postings.refresh(session)
+            log.info("search index: %d documents read in %.1f s", read, time.monotonic() - start)
+        except Exception:  # the first search will try again, and report
+            log.exception("search warm-up failed")
 
     def search(self, query: Query, viewer: str | None = None) -> Results:
         """Run ``query`` for a user of ``viewer``'s agency (default: this node's)."""
