@@ -49,13 +49,14 @@ def search(ctx: click.Context, as_json: bool, **params: Any) -> None:
 
 
 def _table(results: Results) -> str:
-    lines = [f"{'created':<20} {'origin':<6} {'type':<17} {'tlp':<12} {'score':>5}  "
+    lines = [f"{'created (UTC)':<16} {'origin':<6} {'type':<17} {'tlp':<12} {'score':>5}  "
              f"{'id':<36}  title"]
     for hit in results.hits:
         record = json.loads(hit.row.canonical)
         title = record["body"].get("title") or record["body"].get("name") or ""
         mark = "" if hit.verified else " [unverified]"
-        lines.append(f"{record['created']:<20} {record['origin']:<6} {record['type']:<17} "
+        created = record["created"][:16].replace("T", " ")
+        lines.append(f"{created:<16} {record['origin']:<6} {record['type']:<17} "
                      f"{record['marking']['tlp']:<12} {hit.score:>5.2f}  {record['id']:<36}  "
                      f"{title[:TITLE_WIDTH]}{mark}")
     lines.append(f"{results.total} found, {len(results.hits)} shown"
