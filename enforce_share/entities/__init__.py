@@ -1,0 +1,1 @@
+"""Entity resolution: the same diversionary actor reported by several agencies, linked."""
