@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections import Counter
 from collections.abc import Sequence
 from itertools import combinations
 
@@ -20,7 +19,7 @@ from common import progress
 from enforce_share.entities.blocking import candidate_pairs
 from enforce_share.entities.clusters import cluster
 from enforce_share.entities.profile import profile
-from enforce_share.entities.scoring import compare
+from enforce_share.entities.scoring import Rarity, compare
 from enforce_share.scenario import generate_scenario
 
 QUICK_RECORDS, FULL_RECORDS = 20_000, 120_000
@@ -68,10 +67,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     pairs = candidate_pairs(profiles)
     timings["blocking"] = time.perf_counter() - start
     start = time.perf_counter()
+    rarity = Rarity(profiles)
     matches = []
     with progress(len(pairs), "scoring") as bar:
         for i, j in pairs:
-            match = compare(profiles[i], profiles[j])
+            match = compare(profiles[i], profiles[j], rarity)
             if match.accepted:
                 matches.append((match.score, i, j))
             bar.update(1)
@@ -98,14 +98,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"pairwise precision {precision:.4f} (target {TARGET_PRECISION}), recall "
           f"{recall:.4f} (target {TARGET_RECALL}), blocking recall {blocking_recall:.4f}")
     if args.show:
-        kinds = Counter()
         for i, j in sorted(predicted - truth)[: args.show]:
             print("FALSE MATCH", profiles[i].names, profiles[j].names,
-                  compare(profiles[i], profiles[j]).features)
+                  compare(profiles[i], profiles[j], rarity).features)
         for i, j in sorted(truth - predicted)[: args.show]:
-            kinds["missed"] += 1
             print("MISSED", profiles[i].names, profiles[j].names,
-                  compare(profiles[i], profiles[j]).features)
+                  compare(profiles[i], profiles[j], rarity).features)
     met = precision >= TARGET_PRECISION and recall >= TARGET_RECALL
     print(f"BENCH resolve actors={len(actors)} pairs={len(pairs)} precision={precision:.4f} "
           f"recall={recall:.4f} blocking_recall={blocking_recall:.4f} seconds={total:.2f} "

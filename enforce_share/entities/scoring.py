@@ -1,20 +1,29 @@
 """Scoring a candidate pair: features an analyst can read, and one score from them.
 
 Evidence, strongest first: a registry number both give (the same: match; different, and not
-one keying slip apart: no match), then names (the best likeness of any two spellings, across
-scripts), then contacts and address numbers shared, countries in common, the kind.
+one keying slip apart: no match), then names, then contacts and address numbers shared,
+countries in common, the kind. Names compare word by word, each word weighted by how rare
+it is among the actors resolved together (``Hong``, ``Kong``, ``International``, ``Trade``
+say little; ``Tongbo`` says much), spelling variants of a word (skeletons equal, or close)
+counting as the word; two names that run together to the same letters are alike.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..search.names import similarity
+from rapidfuzz import fuzz
+
+from ..search.names import skeleton
 from .identifiers import one_keying_error
 from .profile import Profile
 
 THRESHOLD = 0.7
+SAME_WORD = 80  # rapidfuzz ratio at which two word skeletons (4+ letters) count as one word
 
 
 @dataclass(frozen=True)
@@ -31,10 +40,50 @@ class Match:
         return self.score >= THRESHOLD
 
 
-def compare(a: Profile, b: Profile) -> Match:
-    """Score the pair ``a``, ``b``."""
+class Rarity:
+    """How rare each name word is among a set of actors (inverse document frequency)."""
+
+    def __init__(self, actors: Iterable[Profile] = ()) -> None:
+        self._counts: Counter[str] = Counter()
+        self._total = 0
+        for actor in actors:
+            self._counts.update(actor.words)
+            self._total += 1
+
+    def weight(self, word: str) -> float:
+        return math.log((self._total + 1) / (self._counts.get(word, 0) + 1)) + 0.1
+
+
+def name_likeness(a: Profile, b: Profile, rarity: Rarity) -> float:
+    """The best likeness of two of their names, 0 to 1 (rare words weigh more)."""
+    best = 0.0
+    for x in a.names:
+        ours = [key for key in map(skeleton, x.split()) if key]
+        for y in b.names:
+            theirs = [key for key in map(skeleton, y.split()) if key]
+            if "".join(ours) == "".join(theirs) and ours:
+                return 1.0
+            best = max(best, _word_overlap(ours, theirs, rarity))
+    return round(best, 4)
+
+
+def _word_overlap(ours: list[str], theirs: list[str], rarity: Rarity) -> float:
+    left = list(theirs)
+    matched = 0.0
+    for word in ours:
+        for index, other in enumerate(left):
+            if word == other or (len(word) > 3 and fuzz.ratio(word, other) >= SAME_WORD):
+                matched += rarity.weight(word)
+                del left[index]
+                break
+    total = max(sum(map(rarity.weight, ours)), sum(map(rarity.weight, theirs)))
+    return matched / total if total else 0.0
+
+
+def compare(a: Profile, b: Profile, rarity: Rarity | None = None) -> Match:
+    """Score the pair ``a``, ``b`` (word rarity from ``rarity``, else all words alike)."""
     agree, conflict, slip = _registration(a, b)
-    name = max((similarity(x, y) for x in a.names for y in b.names), default=0.0)
+    name = name_likeness(a, b, rarity or Rarity())
     contacts = sorted(a.contacts & b.contacts)
     numbers = a.address_numbers & b.address_numbers
     address = (len(numbers) / len(a.address_numbers | b.address_numbers)

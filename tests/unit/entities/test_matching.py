@@ -6,7 +6,7 @@ import itertools
 
 from enforce_share.entities.blocking import candidate_pairs
 from enforce_share.entities.profile import profile
-from enforce_share.entities.scoring import compare
+from enforce_share.entities.scoring import Rarity, compare
 from enforce_share.scenario import generate_scenario
 
 UK = {"kind": "company", "name": "Tekhno Treyd LLC", "countries": ["AM"],
@@ -57,3 +57,18 @@ def test_blocking_misses_no_pair_that_shares_an_identifier() -> None:
         if shares:
             assert (i, j) in pairs, (a.names, b.names)
     assert len(pairs) < 20 * len(profiles)  # near-linear, never all pairs
+
+
+def test_common_words_say_little_and_rare_words_much() -> None:
+    def hk(name: str, index: int) -> dict:
+        return {"kind": "company", "name": name, "countries": ["HK"]}
+
+    crowd = [profile(f"c{i}", hk(f"Hong Kong {word} International Trade Co", i))
+             for i, word in enumerate(["Fengming", "Ruiming", "Huayuan", "Tianlong", "Jinxin",
+                                       "Baolong", "Xinhua", "Kaida"])]
+    tongbo = profile("a", hk("Tongbo International Trade Co", 0))
+    hong_kong_tongbo = profile("b", hk("Hong Kong Tongbo International Trade Co", 0))
+    rarity = Rarity([*crowd, tongbo, hong_kong_tongbo])
+    assert compare(tongbo, hong_kong_tongbo, rarity).features["name"] > 0.8
+    assert compare(hong_kong_tongbo, crowd[0], rarity).features["name"] < 0.4
+    assert not compare(hong_kong_tongbo, crowd[0], rarity).accepted
