@@ -68,17 +68,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     timings["blocking"] = time.perf_counter() - start
     start = time.perf_counter()
     rarity = Rarity(profiles)
-    matches = []
+    matches, apart = [], []
     with progress(len(pairs), "scoring") as bar:
         for i, j in pairs:
             match = compare(profiles[i], profiles[j], rarity)
             if match.accepted:
                 matches.append((match.score, i, j))
+            elif match.apart:
+                apart.append((ids[i], ids[j]))
             bar.update(1)
     timings["scoring"] = time.perf_counter() - start
     start = time.perf_counter()
     order = {rid: index for index, rid in enumerate(ids)}
-    groups = cluster(ids, order, [(score, ids[i], ids[j]) for score, i, j in matches])
+    groups = cluster(ids, order, [(score, ids[i], ids[j]) for score, i, j in matches],
+                     not_same_as=apart)
     timings["clusters"] = time.perf_counter() - start
 
     truth = true_pairs(truths)

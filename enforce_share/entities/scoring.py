@@ -39,6 +39,12 @@ class Match:
     def accepted(self) -> bool:
         return self.score >= THRESHOLD
 
+    @property
+    def apart(self) -> bool:
+        """Registry numbers that conflict: never one cluster, however others chain them."""
+        return bool(self.features["registration_conflicts"]
+                    and not self.features["registration_agrees"])
+
 
 class Rarity:
     """How rare each name word is among a set of actors (inverse document frequency)."""
