@@ -68,17 +68,31 @@ class Page:
     next: str | None
 
 
+def pack_cursor(data: dict[str, Any]) -> str:
+    """An opaque page cursor holding ``data`` (base64url JSON)."""
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def unpack_cursor(cursor: str) -> dict[str, Any]:
+    """The data of a cursor from :func:`pack_cursor`; InvalidInput naming ``cursor`` if it is
+    not one of ours."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidInput("Invalid cursor", {"cursor": ["Not a cursor from this API."]})
+    return data
+
+
 def encode_cursor(position: int) -> str:
     """An opaque cursor for the record at ``position``."""
-    return base64.urlsafe_b64encode(json.dumps({"p": position}).encode()).decode().rstrip("=")
+    return pack_cursor({"p": position})
 
 
 def decode_cursor(cursor: str) -> int:
     """The position inside a cursor; InvalidInput naming ``cursor`` if it is not one of ours."""
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["p"]
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("Invalid cursor", {"cursor": ["Not a cursor from this API."]}) from None
+    position = unpack_cursor(cursor).get("p")
     if type(position) is not int or not 0 <= position < 2**63:
         raise InvalidInput("Invalid cursor", {"cursor": ["Not a cursor from this API."]})
     return position

@@ -8,7 +8,6 @@ read again with the same rule in SQL, so a stale bitmap can never show a record.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..clock import parse_timestamp
 from ..errors import InvalidInput, VerificationError
 from ..records.models import Record
-from ..records.queries import signed, visible_to
+from ..records.queries import pack_cursor, signed, unpack_cursor, visible_to
 from ..schemas.fields import is_record_id
 from ..signing.trust import TrustRegistry
 from . import fulltext, names
@@ -239,18 +238,13 @@ def _score_array(positions: np.ndarray, scores: list[dict[int, float] | BitMap])
 
 
 def _encode_cursor(query: Query, last: tuple[int, int], since: int | None) -> str:
-    data = {"f": query.fingerprint(), "k": last[0], "t": last[1], "s": since}
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    return pack_cursor({"f": query.fingerprint(), "k": last[0], "t": last[1], "s": since})
 
 
 def _decode_cursor(query: Query) -> tuple[tuple[int, int], int | None]:
+    data = unpack_cursor(query.cursor or "")
+    key, tie, fingerprint, since = data.get("k"), data.get("t"), data.get("f"), data.get("s")
     problem = InvalidInput("Invalid cursor", {"cursor": ["Not a cursor of this search."]})
-    try:
-        text = query.cursor or ""
-        data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        key, tie, fingerprint, since = data["k"], data["t"], data["f"], data.get("s")
-    except (ValueError, KeyError, TypeError):
-        raise problem from None
     if fingerprint != query.fingerprint() or not all(
             type(v) is int and abs(v) < 2**62 for v in (key, tie)) or not (
             since is None or (type(since) is int and 0 <= since < 2**62)):

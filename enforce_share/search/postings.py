@@ -41,9 +41,6 @@ class Postings:
         self._values: dict[str, list[str]] = {}  # field -> its values, sorted (lazily)
         self.recent_text = RecentMatches()  # what text queries matched, for asking again
 
-    def __len__(self) -> int:
-        return len(self.indexed)
-
     def refresh(self, session: Session, progress: Callable[[int], None] | None = None) -> int:
         """Read documents changed since the last refresh; returns how many were read."""
         head = session.scalar(select(SearchHead.stamp).where(SearchHead.id == 1)) or 0

@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from ..clock import parse_timestamp
 from ..markings import agency_bit
 from ..schemas.fields import AGENCIES
 from ..schemas.search import SEARCHABLE_TYPES as SEARCHABLE  # not keys or withdrawals
@@ -38,11 +38,6 @@ class SearchDoc:
     title: str
     text: str
     created_key: int  # seconds since the epoch: the "newest" order
-
-
-def created_seconds(created: str) -> int:
-    """Seconds since the epoch of an RFC 3339 ``...Z`` timestamp."""
-    return int(datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp())
 
 
 def search_doc(record: dict[str, Any], audience: int) -> SearchDoc | None:
@@ -64,7 +59,7 @@ def search_doc(record: dict[str, Any], audience: int) -> SearchDoc | None:
         names=list(dict.fromkeys(latin(name) for name in names)),
         title=body.get("title") or body.get("name") or "",
         text="\n".join(_texts(body)),
-        created_key=created_seconds(created),
+        created_key=int(parse_timestamp(created).timestamp()),
     )
 
 
