@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,3 +66,65 @@ def _wait_ready(base: str, process: subprocess.Popen, seconds: float = 30) -> No
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"gunicorn at {base} not ready after {seconds}s")
+
+
+class FeedGate:
+    """A forwarding proxy in front of a node that lets one page of an origin's feed through.
+
+    Every request is passed on unchanged (Host header included, so signatures still verify),
+    except that after the first ``/api/v1/feed`` answer for ``origin`` the next ones wait
+    until :meth:`open` is called. A test can so stop a pull after exactly one page, then do
+    something to the server or the puller while the puller waits, with no race.
+    """
+
+    def __init__(self, backend: str, origin: str) -> None:
+        self.backend = urlsplit(backend).netloc
+        self.origin = origin
+        self.served = 0
+        self._opened = threading.Event()
+        gate = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                gate._forward(self)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def open(self) -> None:
+        """Let the waiting and all later requests through."""
+        self._opened.set()
+
+    def close(self) -> None:
+        self.open()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _forward(self, handler: BaseHTTPRequestHandler) -> None:
+        url = urlsplit(handler.path)
+        if url.path == "/api/v1/feed" and parse_qs(url.query).get("origin") == [self.origin]:
+            if self.served:
+                self._opened.wait(timeout=120)
+            self.served += 1
+        connection = http.client.HTTPConnection(self.backend, timeout=60)
+        try:
+            connection.request("GET", handler.path, headers=dict(handler.headers))
+            answer = connection.getresponse()
+            body = answer.read()
+        except OSError:  # the node is gone: drop the connection, as a dead node would
+            handler.close_connection = True
+            return
+        finally:
+            connection.close()
+        handler.send_response(answer.status)
+        for name, value in answer.getheaders():
+            if name.lower() not in ("connection", "transfer-encoding", "content-length"):
+                handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)

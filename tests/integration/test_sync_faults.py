@@ -28,7 +28,7 @@ from enforce_share.sync.puller import sync_round
 
 from ..conftest import client_as, make_node, token_for
 from ..factories import DraftFactory
-from ..processes import ROOT, _wait_ready, free_port
+from ..processes import ROOT, FeedGate, _wait_ready, free_port
 from .test_feed import signed_headers
 
 TOTAL_DRAFTS = 3_000
@@ -111,7 +111,7 @@ def start_puller(usa) -> subprocess.Popen:
 
 
 def wait_for_first_page(usa, puller: subprocess.Popen, seconds: float = 60) -> None:
-    """Return as soon as USA has stored a page of GBR's log (and not all of it, we hope)."""
+    """Return as soon as USA has stored a page of GBR's log."""
     deadline = time.monotonic() + seconds
     while held_seq(usa) == 0:
         assert puller.poll() is None, puller.communicate()
@@ -152,14 +152,25 @@ def assert_complete_copy(usa, gbr) -> None:
     assert len(records) == len(released)
 
 
+@contextmanager
+def one_page_then_wait(url: str) -> Iterator[FeedGate]:
+    """A gate in front of GBR at ``url`` that lets one page of GBR's log through, then waits."""
+    gate = FeedGate(url, "GBR")
+    try:
+        yield gate
+    finally:
+        gate.close()
+
+
 @pytest.mark.slow
 def test_puller_killed_mid_pull_resumes_without_loss_or_duplicates(gbr, usa) -> None:
-    with gunicorn_group(gbr.config.data_dir) as (url, _):
-        point_at(usa, gbr, url)
+    with gunicorn_group(gbr.config.data_dir) as (url, _), one_page_then_wait(url) as gate:
+        point_at(usa, gbr, gate.url)
         puller = start_puller(usa)
-        wait_for_first_page(usa, puller)
+        wait_for_first_page(usa, puller)  # the next page waits at the gate
         puller.send_signal(signal.SIGKILL)
         puller.communicate(timeout=15)
+        point_at(usa, gbr, url)
         assert puller.returncode == -signal.SIGKILL
         assert 0 < held_seq(usa) < gbr.describe()["log"]["seq"]  # killed mid-pull
         sync_to_completion(usa)
@@ -170,11 +181,13 @@ def test_puller_killed_mid_pull_resumes_without_loss_or_duplicates(gbr, usa) -> 
 
 @pytest.mark.slow
 def test_serving_node_killed_mid_pull_then_restarted(gbr, usa) -> None:
-    with gunicorn_group(gbr.config.data_dir) as (url, server):
-        point_at(usa, gbr, url)
+    with gunicorn_group(gbr.config.data_dir) as (url, server), one_page_then_wait(url) as gate:
+        point_at(usa, gbr, gate.url)
         puller = start_puller(usa)
-        wait_for_first_page(usa, puller)
+        wait_for_first_page(usa, puller)  # the next page waits at the gate
         os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=15)
+        gate.open()  # the waiting request finds GBR gone
         out, _ = puller.communicate(timeout=60)
     assert puller.returncode == 0
     (line,) = [line for line in out.decode().splitlines() if line.startswith("GBR from GBR")]
