@@ -338,7 +338,7 @@ def test_records_signed_before_rotation_still_verify(gbr, tmp_path, drafts) -> N
 
 def test_revoking_the_current_key_is_refused(gbr) -> None:
     current = exported_keys(gbr)[0]["kid"]
-    result = gbr("keys", "revoke", current, "--reason", "lost laptop")
+    result = gbr("keys", "revoke", "--reason", "lost laptop", "--", current)
     assert result.exit_code == 1
     assert "keys rotate" in result.stderr
     assert "revoked_at" not in exported_keys(gbr)[0]
@@ -349,10 +349,10 @@ def test_a_rotated_out_key_is_revoked_and_can_be_revoked_earlier(gbr) -> None:
     gbr("keys", "rotate")
     (rotated,) = [key for key in exported_keys(gbr) if key["kid"] == old]
     assert rotated["revocation_reason"] == "rotated"
-    again = gbr("keys", "revoke", old, "--reason", "lost laptop")
+    again = gbr("keys", "revoke", "--reason", "lost laptop", "--", old)  # a kid may begin with -
     assert again.exit_code == 1 and "already revoked" in again.stderr
     since = rotated["valid_from"][:19]  # compromised from the start
-    result = gbr("keys", "revoke", old, "--reason", "lost laptop", "--at", since)
+    result = gbr("keys", "revoke", "--reason", "lost laptop", "--at", since, "--", old)
     assert result.exit_code == 0, result.output
     assert result.stdout == f"revoked {old}\n"
     (revoked,) = [key for key in exported_keys(gbr) if key["kid"] == old]
