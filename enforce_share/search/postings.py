@@ -21,14 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .fulltext import RecentMatches
-from .models import SearchDoc, SearchHead
+from .models import SearchDoc
+from .stamps import StampReader
 
 #: Rows read between two flushes of buffered positions into bitmaps (bounds memory).
 FLUSH_EVERY = 100_000
 _EMPTY = BitMap()
 
 
-class Postings:
+class Postings(StampReader):
     """Every term's bitmap, the current documents, and each document's creation time."""
 
     def __init__(self) -> None:
@@ -41,41 +42,34 @@ class Postings:
         self._values: dict[str, list[str]] = {}  # field -> its values, sorted (lazily)
         self.recent_text = RecentMatches()  # what text queries matched, for asking again
 
-    def refresh(self, session: Session, progress: Callable[[int], None] | None = None) -> int:
-        """Read documents changed since the last refresh; returns how many were read."""
-        head = session.scalar(select(SearchHead.stamp).where(SearchHead.id == 1)) or 0
-        if head <= self.stamp:
-            return 0
-        with self.lock:
-            if head <= self.stamp:
-                return 0
-            query = (select(SearchDoc.position, SearchDoc.current, SearchDoc.created_key,
-                            SearchDoc.terms)
-                     .where(SearchDoc.stamp > self.stamp, SearchDoc.stamp <= head)
-                     .order_by(SearchDoc.stamp).execution_options(yield_per=20_000))
-            read = since_flush = 0
-            buffered: defaultdict[str, list[int]] = defaultdict(list)
-            for partition in session.execute(query).partitions():
-                for position, current, created_key, terms in partition:
-                    if position not in self.indexed:
-                        self.indexed.add(position)
-                        self._set_created(position, created_key)
-                        for term in terms.split():
-                            buffered[term].append(position)
-                    if current:
-                        self.current.add(position)
-                    else:
-                        self.current.discard(position)
-                read += len(partition)
-                since_flush += len(partition)
-                if progress:
-                    progress(len(partition))
-                if since_flush >= FLUSH_EVERY:
-                    self._flush(buffered)
-                    since_flush = 0
-            self._flush(buffered)
-            self.stamp = head
-            return read
+    def _read(self, session: Session, head: int,
+              progress: Callable[[int], None] | None) -> int:
+        query = (select(SearchDoc.position, SearchDoc.current, SearchDoc.created_key,
+                        SearchDoc.terms)
+                 .where(SearchDoc.stamp > self.stamp, SearchDoc.stamp <= head)
+                 .order_by(SearchDoc.stamp).execution_options(yield_per=20_000))
+        read = since_flush = 0
+        buffered: defaultdict[str, list[int]] = defaultdict(list)
+        for partition in session.execute(query).partitions():
+            for position, current, created_key, terms in partition:
+                if position not in self.indexed:
+                    self.indexed.add(position)
+                    self._set_created(position, created_key)
+                    for term in terms.split():
+                        buffered[term].append(position)
+                if current:
+                    self.current.add(position)
+                else:
+                    self.current.discard(position)
+            read += len(partition)
+            since_flush += len(partition)
+            if progress:
+                progress(len(partition))
+            if since_flush >= FLUSH_EVERY:
+                self._flush(buffered)
+                since_flush = 0
+        self._flush(buffered)
+        return read
 
     def _set_created(self, position: int, created_key: int) -> None:
         if position >= len(self.created):
