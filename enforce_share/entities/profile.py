@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..search.names import latin, skeleton
+from ..search.names import skeleton
 from .identifiers import REGISTRATION, mail_domain, normalise
+from .names import name_words, word_keys
 
 _NUMBER = re.compile(r"\d+")
 
@@ -19,6 +20,7 @@ class Profile:
     id: str
     kind: str
     names: tuple[str, ...]  # Latin spellings, legal forms dropped
+    parts: tuple[tuple[tuple[str, str], ...], ...]  # per name, its words' (spelling, skeleton)
     words: frozenset[str]  # skeletons of the names' words
     joined: frozenset[str]  # skeleton of each name run together
     registration: dict[str, frozenset[str]]  # scheme -> normalised values
@@ -30,7 +32,9 @@ class Profile:
 def profile(record_id: str, body: dict[str, Any]) -> Profile:
     """The profile of an actor record's body."""
     spellings = [body["name"], *(alias["name"] for alias in body.get("aliases", ()))]
-    names = tuple(dict.fromkeys(name for name in map(latin, spellings) if name))
+    kind = body["kind"]
+    names = tuple(dict.fromkeys(
+        name for name in (" ".join(name_words(spelt, kind)) for spelt in spellings) if name))
     countries = {*body.get("countries", ()),
                  *(a["country"] for a in body.get("addresses", ()) if "country" in a)}
     home = next(iter(sorted(countries)), None)
@@ -52,7 +56,8 @@ def profile(record_id: str, body: dict[str, Any]) -> Profile:
     numbers = {number for address in body.get("addresses", ())
                for number in _NUMBER.findall(address["text"])}
     return Profile(
-        id=record_id, kind=body["kind"], names=names,
+        id=record_id, kind=kind, names=names,
+        parts=tuple(dict.fromkeys(word_keys(name) for name in names)),
         words=frozenset(skeleton(word) for name in names for word in name.split()) - {""},
         joined=frozenset(skeleton(name.replace(" ", "")) for name in names) - {""},
         registration={scheme: frozenset(values) for scheme, values in registration.items()},

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
-
-from ..search.names import skeleton
 from .identifiers import one_keying_error
 from .profile import Profile
 
 THRESHOLD = 0.7
-SAME_WORD = 80  # rapidfuzz ratio at which two word skeletons (4+ letters) count as one word
+SKELETON_ONLY = 0.6  # credit for a word whose skeleton alone agrees with the other's
+INITIAL = 0.5  # credit, and weight, of a person's initial ("N." for "Nikolay")
 
 
 @dataclass(frozen=True)
@@ -52,38 +50,98 @@ class Rarity:
     def __init__(self, actors: Iterable[Profile] = ()) -> None:
         self._counts: Counter[str] = Counter()
         self._total = 0
+        self._weights: dict[str, float] = {}  # cleared as counts change
         for actor in actors:
-            self._counts.update(actor.words)
-            self._total += 1
+            self.add(actor)
+
+    def add(self, actor: Profile) -> None:
+        """Count one more actor's words."""
+        self._counts.update(actor.words)
+        self._total += 1
+        self._weights.clear()
 
     def weight(self, word: str) -> float:
-        return math.log((self._total + 1) / (self._counts.get(word, 0) + 1)) + 0.1
+        weight = self._weights.get(word)
+        if weight is None:
+            weight = self._weights[word] = math.log(
+                (self._total + 1) / (self._counts.get(word, 0) + 1)) + 0.1
+        return weight
 
 
 def name_likeness(a: Profile, b: Profile, rarity: Rarity) -> float:
     """The best likeness of two of their names, 0 to 1 (rare words weigh more)."""
+    person = a.kind == b.kind == "person"
     best = 0.0
-    for x in a.names:
-        ours = [key for key in map(skeleton, x.split()) if key]
-        for y in b.names:
-            theirs = [key for key in map(skeleton, y.split()) if key]
-            if "".join(ours) == "".join(theirs) and ours:
+    for ours in a.parts:
+        for theirs in b.parts:
+            if _spelt(ours) == _spelt(theirs):
                 return 1.0
-            best = max(best, _word_overlap(ours, theirs, rarity))
+            best = max(best, _word_overlap(ours, theirs, rarity, person))
     return round(best, 4)
 
 
-def _word_overlap(ours: list[str], theirs: list[str], rarity: Rarity) -> float:
+def _spelt(words: Sequence[tuple[str, str]]) -> str:
+    return "".join(spelling for spelling, _ in words)
+
+
+def _word_overlap(ours: Sequence[tuple[str, str]], theirs: Sequence[tuple[str, str]],
+                  rarity: Rarity, person: bool) -> float:
+    """How much of two names' word weight they share, 0 to 1.
+
+    A word counts whole when the spellings agree (alone, or as two adjacent words of the
+    other name: "Hai Chuang" / "Haichuang"), by ``SKELETON_ONLY`` when only skeletons of three
+    letters or more agree (a translation, "Treyd" / "Trade", or a namesake, "Marrix" /
+    "Merrix"; not "Hai" / "Hao"), and a person's
+    initial by ``INITIAL`` for a name it begins. The shared weight is taken over the weight of
+    both names' words (weighted Jaccard: a word either name lacks counts against), except
+    that a person's name found whole, two words or more, in the other is alike (a
+    patronymic left out costs nothing).
+    """
     left = list(theirs)
-    matched = 0.0
-    for word in ours:
-        for index, other in enumerate(left):
-            if word == other or (len(word) > 3 and fuzz.ratio(word, other) >= SAME_WORD):
-                matched += rarity.weight(word)
-                del left[index]
-                break
-    total = max(sum(map(rarity.weight, ours)), sum(map(rarity.weight, theirs)))
-    return matched / total if total else 0.0
+    shared = found = 0.0
+    ours_weight = 0.0
+    index = 0
+    while index < len(ours):
+        spelling, key = ours[index]
+        pair = spelling + ours[index + 1][0] if index + 1 < len(ours) else None
+        credit, width, theirs_used = 0.0, 1, 1
+        for at, (other, other_key) in enumerate(left):
+            if other == spelling:
+                credit = 1.0
+            elif pair and other == pair:
+                credit, width = 1.0, 2
+            elif at + 1 < len(left) and other + left[at + 1][0] == spelling:
+                credit, theirs_used = 1.0, 2
+            elif other_key == key and len(key) >= 3:
+                credit = SKELETON_ONLY
+            elif person and len(spelling) == 1 and other.startswith(spelling):
+                credit = INITIAL
+            elif person and len(other) == 1 and spelling.startswith(other):
+                credit = INITIAL
+            else:
+                continue
+            del left[at:at + theirs_used]
+            break
+        for _, word in ours[index:index + width]:
+            ours_weight += _weight(word, rarity)
+            shared += credit * _weight(word, rarity)
+        found += width if credit else 0
+        index += width
+    theirs_weight = sum(_weight(key, rarity) for _, key in theirs)
+    total = ours_weight + theirs_weight - shared
+    if not total:
+        return 0.0
+    jaccard = min(shared / total, 1.0)
+    if not (found == len(ours) or not left):
+        return jaccard
+    contained = min(shared / min(ours_weight, theirs_weight), 1.0)  # one name in the other
+    if person:
+        return contained if found >= 2 else jaccard
+    return (jaccard + contained) / 2
+
+
+def _weight(word: str, rarity: Rarity) -> float:
+    return INITIAL if len(word) == 1 else rarity.weight(word)
 
 
 def compare(a: Profile, b: Profile, rarity: Rarity | None = None) -> Match:
@@ -123,12 +181,14 @@ def _score(features: dict[str, Any], a: Profile, b: Profile) -> float:
     if features["registration_agrees"]:
         return 0.99
     name = features["name"]
-    score = 0.9 if name >= 0.95 else 0.75 if name >= 0.9 else 0.5 if name >= 0.8 else 0.2
+    score = (0.9 if name >= 0.95 else 0.75 if name >= 0.9 else 0.55 if name >= 0.8
+             else 0.45 if name >= 0.6 else 0.2)
     if features["registration_slips"]:
         score += 0.15
-    score += 0.1 * min(len(features["contacts_shared"]), 2)
+    kinds = {contact.split(":", 1)[0] for contact in features["contacts_shared"]}
+    score += 0.15 * len(kinds & {"phone", "email"}) + 0.1 * bool(kinds - {"phone", "email"})
     if features["address_overlap"] is not None:
-        score += 0.1 if features["address_overlap"] >= 0.6 else -0.1
+        score += 0.15 if features["address_overlap"] >= 0.6 else -0.25
     if a.countries and b.countries and not features["countries_shared"]:
         score -= 0.4
     return round(max(0.0, min(score, 0.98)), 4)
