@@ -35,6 +35,9 @@ bench: $(VENV)/.installed
 	$(PY) bench/ingest.py --quick
 	$(PY) bench/sync.py --quick
 	$(PY) bench/search.py --quick
+	$(PY) bench/resolve.py --quick
+	$(PY) bench/screening.py --quick
+	$(PY) bench/graph.py --quick
 
 clean: stop
 	rm -rf $(VENV) .demo

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from .cli_access import audit, users
 from .cli_bundle import bundle
 from .cli_context import audited, open_node, outcome_line
+from .cli_graph import graph, resolve
 from .cli_search import search
 from .clock import timestamp
 from .config import load_config
@@ -392,5 +393,5 @@ def generate(count: int, seed: int, out: Path) -> None:
     click.echo(f"wrote {count} drafts to {out}: {summary}")
 
 
-for group in (bundle, users, audit, search):  # commands kept in modules of their own
+for group in (bundle, users, audit, search, resolve, graph):  # in modules of their own
     main.add_command(group)

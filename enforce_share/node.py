@@ -24,6 +24,8 @@ from .clock import parse_timestamp, timestamp
 from .config import CONFIG_FILE, Config, write_config
 from .db import make_engine, make_sessionmaker, transaction, upgrade
 from .errors import InvalidInput, KeyManagementError
+from .graph.service import ActorGraph
+from .graph.view import View
 from .partners import list_partners
 from .records.checkpoints import latest_checkpoint, signed_checkpoint
 from .records.drafts import Draft
@@ -63,6 +65,7 @@ class Node:
     _engine: Engine | None = field(default=None, repr=False)
     _sessions: sessionmaker[Session] | None = field(default=None, repr=False)
     _postings: Postings | None = field(default=None, repr=False)
+    _graph: ActorGraph | None = field(default=None, repr=False)
 
     @property
     def agency(self) -> str:
@@ -194,6 +197,25 @@ class Node:
             if cursor is None:  # a first page is a look; the cursor keeps the pages together
                 saved.mark_seen(session, kept, results.stamp)
             return kept, results
+
+    # --- actor graph -------------------------------------------------------------------------
+
+    @property
+    def actor_graph(self) -> ActorGraph:
+        """This process's actor graph (read from the store on first use, then kept current)."""
+        if self._graph is None:
+            self._graph = ActorGraph()
+        return self._graph
+
+    def graph_view(self, viewer: str | None = None) -> View:
+        """The actor graph users of ``viewer``'s agency (default: this node's) see, current."""
+        with self.reading() as session:
+            return self.actor_graph.view(session, viewer or self.agency)
+
+    def rebuild_graph(self, progress: Callable[[int], None] | None = None) -> int:
+        """Resolve every actor and rebuild the graph from the store; returns records read."""
+        with self.reading() as session:
+            return self.actor_graph.rebuild(session, progress)
 
     def registry(self) -> TrustRegistry:
         """A snapshot of the trust registry."""

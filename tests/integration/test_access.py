@@ -32,6 +32,12 @@ ENDPOINTS = [
     ("POST", "/api/v1/searches", PEOPLE),
     ("GET", "/api/v1/searches/1/results", PEOPLE),  # 404 unless the caller saved search 1
     ("DELETE", "/api/v1/searches/1", PEOPLE),
+    ("GET", "/api/v1/entities", PEOPLE),
+    ("GET", "/api/v1/actors/{record}/matches", PEOPLE),
+    ("GET", "/api/v1/graph/clusters", PEOPLE),
+    ("GET", "/api/v1/graph/paths?from={record}", PEOPLE),
+    ("GET", "/api/v1/graph/hubs", PEOPLE),
+    ("GET", "/api/v1/graph/neighbourhood/{record}?format=svg", PEOPLE),
     ("GET", "/api/v1/checkpoints/GBR", ("analyst", "liaison", "admin")),
     ("GET", "/api/v1/feed?origin=GBR", ()),  # partner nodes only, by signature
     ("GET", "/api/v1/sync/status", ("admin",)),
@@ -94,7 +100,7 @@ def test_openapi_states_the_security_of_each_operation(client) -> None:
     assert "security" not in paths["/api/v1/node"]["get"]
     guarded = [(path, method) for path, operations in paths.items()
                for method, operation in operations.items() if "security" in operation]
-    assert len(guarded) == 14  # all but node, JWK Set, OpenAPI and signing in
+    assert len(guarded) == 20  # all but node, JWK Set, OpenAPI and signing in
 
 
 def test_an_expired_token_is_refused(app, node, tokens) -> None:

@@ -1,0 +1,162 @@
+"""The actor graph's facts and scored matches, kept current from the record store.
+
+Like search's bitmaps, the index lives in each process and reads only what changed: the
+search documents stamped since its last read (every writer stamps them in the storing
+transaction, retirements included). A new actor is profiled, blocked and scored against its
+candidates there and then; a new violation or link adds its edges. Nothing is rebuilt per
+request: views (``view.py``) replay the index's event log from where they stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..entities.blocking import MAX_BLOCK, MAX_WORD_BLOCK, keys
+from ..entities.scoring import Match, Rarity, compare
+from ..markings import visible
+from ..records.models import Record
+from ..search.models import SearchDoc
+from ..search.stamps import StampReader
+from .facts import Actor, Edge, Judgement, actor, link_fact, violation_edges
+
+GRAPH_TYPES = ("actor", "violation", "link")
+SHARED = {"r": "registration", "c": "contact", "a": "address"}
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a view needs to know of a record: who may see it, and whether it is current."""
+
+    origin: str
+    tlp: str
+    releasable_to: tuple[str, ...]
+    type: str
+    created: str
+
+    def visible_to(self, viewer: str) -> bool:
+        return visible(viewer, self.origin, self.tlp, self.releasable_to)
+
+
+@dataclass
+class GraphIndex(StampReader):
+    """Facts of the records this process has read, in arrival order, and their matches."""
+
+    stamp: int = 0
+    held: dict[str, Held] = field(default_factory=dict)
+    current: set[str] = field(default_factory=set)
+    successor: dict[str, str] = field(default_factory=dict)  # superseded id -> next version
+    previous: dict[str, str] = field(default_factory=dict)  # next version -> superseded id
+    actors: dict[str, Actor] = field(default_factory=dict)
+    #: Append-only log of what arrived: ("actor", id), ("match", Match), ("edge", Edge),
+    #: ("judgement", Judgement), ("retired", id). Views replay it from their offset.
+    events: list[tuple[str, Any]] = field(default_factory=list)
+    matches: dict[str, list[Match]] = field(default_factory=lambda: defaultdict(list))
+    rarity: Rarity = field(default_factory=Rarity)
+    blocks: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _positions: set[int] = field(default_factory=set)
+
+    def _read(self, session: Session, head: int,
+              progress: Callable[[int], None] | None) -> int:
+        query = (select(SearchDoc.position, SearchDoc.current, Record.id, Record.canonical)
+                 .join(Record, Record.position == SearchDoc.position)
+                 .where(SearchDoc.stamp > self.stamp, SearchDoc.stamp <= head,
+                        Record.type.in_(GRAPH_TYPES))
+                 .order_by(SearchDoc.stamp).execution_options(yield_per=5000))
+        arrived: list[str] = []
+        changed = 0
+        for position, current, record_id, canonical in session.execute(query):
+            changed += 1
+            if position not in self._positions:
+                self._positions.add(position)
+                self._hold(json.loads(canonical), arrived)
+            if current:
+                self.current.add(record_id)
+            elif record_id in self.current:
+                self.current.discard(record_id)
+                self.events.append(("retired", record_id))
+            if progress:
+                progress(1)
+        self._score(arrived)
+        return changed
+
+    def _hold(self, record: dict[str, Any], arrived: list[str]) -> None:
+        marking = record["marking"]
+        record_id, body = record["id"], record["body"]
+        self.held[record_id] = Held(record["origin"], marking["tlp"],
+                                    tuple(marking["releasable_to"]), record["type"],
+                                    record["created"])
+        if record.get("supersedes"):
+            self.successor[record["supersedes"]] = record_id
+            self.previous[record_id] = record["supersedes"]
+        if record["type"] == "actor":
+            held = actor(record_id, body)
+            self.actors[record_id] = held
+            self.rarity.add(held.profile)
+            for key in keys(held.profile):
+                self.blocks[key].append(record_id)
+            self.events.append(("actor", record_id))
+            arrived.append(record_id)
+        elif record["type"] == "violation":
+            self.events += [("edge", edge) for edge in violation_edges(record_id, body)]
+        else:
+            fact = link_fact(record_id, body, record["created"])
+            self.events.append(("judgement" if isinstance(fact, Judgement) else "edge", fact))
+
+    def _score(self, arrived: list[str]) -> None:
+        """Score each new actor against the actors it shares a usable key with."""
+        new = set(arrived)
+        for record_id in arrived:
+            held = self.actors[record_id]
+            seen: set[str] = set()
+            for key in keys(held.profile):
+                members = self.blocks[key]
+                limit = MAX_WORD_BLOCK if key.startswith("w:") else MAX_BLOCK
+                if len(members) > limit:
+                    continue
+                for other in members:
+                    if other == record_id or other in seen or (other in new and other > record_id):
+                        continue
+                    seen.add(other)
+                    match = compare(held.profile, self.actors[other].profile, self.rarity)
+                    self.matches[record_id].append(match)
+                    self.matches[other].append(match)
+                    if match.accepted or match.apart:
+                        self.events.append(("match", match))
+                    elif shared := _shared(match):
+                        self.events.append(("edge", Edge(match.a, match.b, "shares_identifier",
+                                                         shared, match.a)))
+
+    def latest(self, record_id: str) -> str:
+        """The latest version of an actor record held (itself if none supersedes it)."""
+        while record_id in self.successor:
+            record_id = self.successor[record_id]
+        return record_id
+
+    def versions(self, record_id: str) -> list[str]:
+        """``record_id`` and the ids of the versions it supersedes, newest first."""
+        chain = [record_id]
+        while chain[-1] in self.previous:
+            chain.append(self.previous[chain[-1]])
+        return chain
+
+    def candidates(self, record_id: str) -> list[Match]:
+        """Scored candidates of one actor record, best first (views filter them)."""
+        return sorted(self.matches.get(record_id, ()), key=lambda match: -match.score)
+
+
+def _shared(match: Match) -> str:
+    """What two actors judged different still share (an edge between them), if anything."""
+    features = match.features
+    shared = [*features["registration_agrees"], *features["contacts_shared"]]
+    if (features["address_overlap"] or 0) >= 0.6:
+        shared.append("address")
+    return ", ".join(shared)

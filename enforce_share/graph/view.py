@@ -1,0 +1,203 @@
+"""One viewer's actor graph: resolved entities as nodes, relations as edges.
+
+A view holds only facts from records its viewer's agency may see (markings.visible), about
+the latest versions of actor records, not withdrawn. It follows the index's event log: an
+arriving actor, match or edge is applied in place (union-find joins contract two nodes);
+a ``same_as`` judgement joins in place too; a retired record or a ``not_same_as`` replays the
+log into a fresh view, judgements first, so a ``not_same_as`` is never overridden by the
+scorer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from ..entities.clusters import Clusters
+from ..entities.scoring import Match
+from .facts import Edge, Judgement
+from .index import GraphIndex
+
+LISTED = "listings"
+
+
+@dataclass
+class View:
+    """The graph one agency's users see, current to ``offset`` events of the index."""
+
+    viewer: str
+    index: GraphIndex
+    graph: nx.Graph = field(default_factory=nx.Graph)
+    order: dict[str, int] = field(default_factory=dict)
+    offset: int = 0
+    #: Edges waiting for an actor record not (yet) in the view, by the id they name.
+    pending: dict[str, list[Edge]] = field(default_factory=dict)
+    judged: set[frozenset[str]] = field(default_factory=set)  # pairs an analyst judged
+
+    def __post_init__(self) -> None:
+        self.clusters = Clusters(self.order)
+
+    @classmethod
+    def build(cls, viewer: str, index: GraphIndex) -> View:
+        view = cls(viewer, index)
+        view.update()
+        return view
+
+    def update(self) -> View:
+        """Apply what arrived since the last update; replay all if something was retired."""
+        events = self.index.events[self.offset:]
+        if self.offset and any(kind == "retired" or (kind == "judgement" and (
+                not fact.same or self._pair(fact) in self.judged)) for kind, fact in events):
+            fresh = View(self.viewer, self.index)
+            fresh._replay()
+            self.__dict__.update(fresh.__dict__)
+            return self
+        if not self.offset:
+            self._replay()
+            return self
+        for kind, fact in events:
+            self._apply(kind, fact)
+        self.offset += len(events)
+        return self
+
+    def _replay(self) -> None:
+        events = list(self.index.events)
+        latest: dict[frozenset[str], Judgement] = {}
+        for kind, fact in events:
+            if kind == "judgement":
+                pair = self._pair(fact)
+                if pair not in latest or latest[pair].created <= fact.created:
+                    latest[pair] = fact
+        for judgement in sorted(latest.values(), key=lambda j: j.same):  # apart first
+            self._judge(judgement)
+        for kind, fact in events:
+            if kind != "judgement":
+                self._apply(kind, fact)
+        self.offset = len(events)
+
+    # --- applying facts -------------------------------------------------------------------
+
+    def sees(self, record_id: str) -> bool:
+        """Whether the viewer may see ``record_id`` and it is current."""
+        held = self.index.held.get(record_id)
+        return (held is not None and record_id in self.index.current
+                and held.visible_to(self.viewer))
+
+    def _apply(self, kind: str, fact: Any) -> None:
+        if kind == "actor":
+            self._add_actor(fact)
+        elif kind == "match":
+            self._match(fact)
+        elif kind == "edge":
+            self._add_edge(fact)
+        elif kind == "judgement":
+            self._judge(fact)
+
+    def _add_actor(self, record_id: str) -> None:
+        if not self.sees(record_id) or record_id in self.order:
+            return
+        self.order[record_id] = len(self.order)
+        held, actor = self.index.held[record_id], self.index.actors[record_id]
+        node = self._node(self.clusters.find(record_id))
+        node["members"].append(record_id)
+        node["agencies"].add(held.origin)
+        node["countries"].update(actor.profile.countries)
+        node[LISTED].update(actor.listings)
+        node["kinds"].add(actor.profile.kind)
+        node.setdefault("name", actor.name)
+        for version in self.index.versions(record_id):  # edges that named it, or earlier
+            for edge in self.pending.pop(version, ()):
+                self._add_edge(edge)
+
+    def _node(self, root: str) -> dict[str, Any]:
+        if root not in self.graph:
+            self.graph.add_node(root, members=[], agencies=set(), countries=set(),
+                                listings=set(), kinds=set(), roles=set(), violations=set())
+        return self.graph.nodes[root]
+
+    def _match(self, match: Match) -> None:
+        if not (match.a in self.order and match.b in self.order):
+            return
+        if match.apart:
+            self.clusters.keep_apart(match.a, match.b)
+        else:
+            self._join(match.a, match.b)
+
+    def _pair(self, judgement: Judgement) -> frozenset[str]:
+        return frozenset((self.index.latest(judgement.a), self.index.latest(judgement.b)))
+
+    def _judge(self, judgement: Judgement) -> None:
+        a, b = self.index.latest(judgement.a), self.index.latest(judgement.b)
+        self.judged.add(frozenset((a, b)))
+        if not (self.sees(judgement.record) and self.sees(a) and self.sees(b)):
+            return
+        self._add_actor(a)
+        self._add_actor(b)
+        if judgement.same:
+            self._join(a, b)
+        else:
+            self.clusters.keep_apart(a, b)
+
+    def _join(self, a: str, b: str) -> None:
+        before = {self.clusters.find(a), self.clusters.find(b)}
+        if len(before) == 1 or not self.clusters.join(a, b):
+            return
+        keep = self.clusters.find(a)
+        (gone,) = before - {keep}
+        merged, absorbed = self._node(keep), self.graph.nodes[gone]
+        merged["members"] += absorbed["members"]
+        merged["members"].sort(key=self.order.__getitem__)
+        merged["name"] = self.graph.nodes[min(before, key=self.order.__getitem__)].get(
+            "name", absorbed.get("name"))
+        for key in ("agencies", "countries", LISTED, "kinds", "roles", "violations"):
+            merged[key] |= absorbed[key]
+        for neighbour, data in list(self.graph.adj[gone].items()):
+            if neighbour != keep:
+                self._merge_edge(keep, neighbour, data)
+        self.graph.remove_node(gone)
+
+    def _add_edge(self, edge: Edge) -> None:
+        a, b = self.index.latest(edge.a), self.index.latest(edge.b)
+        if not self.sees(edge.record):
+            return
+        missing = next((end for end in (a, b) if end not in self.order), None)
+        if missing is not None:  # an actor that arrives later (sync order) or never here
+            self.pending.setdefault(missing, []).append(edge)
+            return
+        ra, rb = self.clusters.find(a), self.clusters.find(b)
+        origin = self.index.held[edge.record].origin
+        if edge.kind == "violation":
+            left, right = edge.detail.split(">")
+            for root, role in ((ra, left), (rb, right)):
+                node = self.graph.nodes[root]
+                node["roles"].add(role)
+                node["violations"].add(edge.record)
+                node["agencies"].add(origin)
+        if ra != rb:
+            self._merge_edge(ra, rb, {"kinds": {edge.kind}, "details": {edge.detail},
+                                      "records": {edge.record}, "agencies": {origin}})
+
+    def _merge_edge(self, a: str, b: str, data: dict[str, set[str]]) -> None:
+        if self.graph.has_edge(a, b):
+            held = self.graph.edges[a, b]
+            for key, values in data.items():
+                held[key] |= values
+        else:
+            self.graph.add_edge(a, b, **{key: set(values) for key, values in data.items()})
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def entity_of(self, record_id: str) -> str | None:
+        """The entity (node) of an actor record the viewer may see, any version of it."""
+        latest = self.index.latest(record_id)
+        return self.clusters.find(latest) if latest in self.order else None
+
+    def entity(self, node: str) -> dict[str, Any]:
+        """A node as the API shows it."""
+        data = self.graph.nodes[node]
+        return {"id": node, "name": data.get("name", ""), "members": list(data["members"]),
+                "agencies": sorted(data["agencies"]), "countries": sorted(data["countries"]),
+                "listings": sorted(data[LISTED]), "roles": sorted(data["roles"]),
+                "violations": len(data["violations"])}
