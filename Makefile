@@ -4,10 +4,18 @@ PY     := $(VENV)/bin/python
 ES     := $(VENV)/bin/enforce-share
 DEMO   ?= .demo/federation
 RECORDS ?= 3000
+SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run stop status test lint bench clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
+	@# Debian packages, only when missing: Pango and HarfBuzz's subsetter (WeasyPrint lays out
+	@# PDF briefs with them; the subsetter embeds fonts the same way each time) and
+	@# poppler-utils (pdftoppm, pdftotext: the brief tests read PDFs as a person would).
+	@if ! command -v pdftoppm >/dev/null || ! ldconfig -p | grep -q 'libpangoft2-1.0.so' \
+	    || ! ldconfig -p | grep -q 'libharfbuzz-subset.so'; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y --no-install-recommends \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils; fi
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from .cli_access import audit, users
+from .cli_brief import brief
 from .cli_bundle import bundle
 from .cli_context import audited, open_node, outcome_line
 from .cli_graph import graph, resolve
@@ -393,5 +394,5 @@ def generate(count: int, seed: int, out: Path) -> None:
     click.echo(f"wrote {count} drafts to {out}: {summary}")
 
 
-for group in (bundle, users, audit, search, resolve, graph):  # in modules of their own
+for group in (bundle, users, audit, search, resolve, graph, brief):  # in modules of their own
     main.add_command(group)

@@ -10,11 +10,11 @@ from .errors import NodeApi
 
 def init_api(app: Flask) -> NodeApi:
     """Bind the API and its blueprints to ``app``."""
-    from . import audit, feed, graph, node, records, search, session
+    from . import audit, briefs, feed, graph, node, records, search, session
 
     api = NodeApi(app)
     init_auth(app, api)
     for blueprint in (records.blp, search.blp, graph.blp, node.blp, node.well_known, feed.blp,
-                      audit.blp, session.blp):
+                      audit.blp, session.blp, briefs.blp):
         api.register_blueprint(blueprint)
     return api

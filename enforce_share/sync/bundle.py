@@ -9,18 +9,20 @@ would ask for (the entries after the seq held) and applies it with the puller's 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import timestamp
-from ..errors import InvalidInput, VerificationError
+from ..errors import Error, InvalidInput, VerificationError
+from ..markings import visible
 from ..partners import Partner
-from ..records.models import Checkpoint, LogHead
+from ..records.checkpoints import signed_checkpoint
+from ..records.models import Checkpoint, LogHead, Placeholder, Record
 from ..schemas.fields import AGENCIES
-from .feed import feed_page
+from .feed import StoredEntry, feed_page, placeholder
 from .puller import PAGE, Outcome, apply_page, resume_point
 
 FORMAT = "enforce-share/1"
@@ -179,3 +181,111 @@ def _checkpoint_held(node: Any, origin: str, signed: Any) -> bool:
             Checkpoint.origin == origin, Checkpoint.seq == statement["seq"]))
         return held is not None and held.statement() == statement and held.jws == signed.get(
             "jws")
+
+
+@dataclass
+class Selection:
+    """What :func:`export_selection` wrote: a span per origin, the ids written in full, and
+    why each other selected id was not (``"not held"``, ``"withdrawn"``, ``"not released to
+    AUS"``, ``"past the newest checkpoint held"``)."""
+
+    spans: list[Span] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    withheld: dict[str, str] = field(default_factory=dict)
+
+
+def export_selection(session: Session, exporter: str, recipient: str, record_ids: Iterable[str],
+                     write: Callable[[dict[str, Any]], None], *, created: str | None = None,
+                     limit: int = PAGE) -> Selection:
+    """Write a bundle of :data:`FORMAT` holding only the records ``record_ids``, for
+    ``recipient``'s agency; return what went in.
+
+    The lines are those of :func:`export_bundle`: the header ``{"bundle", "from": exporter,
+    "for": recipient, "created"}``, then for each origin of a selected record its log's feed
+    pages from seq 1 to the newest checkpoint held, in pages of ``limit`` entries, each page
+    carrying that signed checkpoint. Selected records go in full; every other entry is a
+    placeholder (origin, seq, hash), so the hash chain still runs from the zero head to the
+    checkpoint's head and anyone holding the origins' public keys can verify each record,
+    the chain and the checkpoint (a partner node with ``import_bundle``; anyone else with a
+    standard JWS library, RFC 7515 appendix F over the RFC 8785 bytes).
+
+    A selected record goes in full only if ``recipient``'s agency may see it
+    (:func:`markings.visible`) and it was not withdrawn; one seq'd past the newest checkpoint
+    held cannot be anchored and is left out too: see ``Selection.withheld``. ``created``
+    fixes the header's time (default now), so one selection can be written byte for byte
+    again. A node importing the bundle stores placeholders for the entries not selected and
+    a pull never asks for those seqs again: give it to a partner that holds these logs
+    already (its import then checks the checkpoints against its chain) or that wants only
+    this selection of them.
+    """
+    if recipient not in AGENCIES or exporter not in AGENCIES:
+        raise InvalidInput(f"{recipient if exporter in AGENCIES else exporter} is not a "
+                           f"partner agency: use one of {', '.join(AGENCIES)}",
+                           {"for": [f"One of: {', '.join(AGENCIES)}."]})
+    selection = Selection()
+    chosen = _chosen(session, recipient, sorted(set(record_ids)), selection)
+    write({"bundle": FORMAT, "from": exporter, "for": recipient,
+           "created": created or timestamp()})
+    for origin in sorted(chosen):
+        checkpoint = session.scalar(select(Checkpoint).where(Checkpoint.origin == origin)
+                                    .order_by(Checkpoint.seq.desc()).limit(1))
+        covered = checkpoint.seq if checkpoint is not None else 0
+        seqs = {seq: record_id for seq, record_id in chosen[origin].items() if seq <= covered}
+        for seq, record_id in chosen[origin].items():
+            if seq > covered:
+                selection.withheld[record_id] = "past the newest checkpoint held"
+        if checkpoint is not None and seqs:
+            selection.spans.append(_write_selected(session, checkpoint, seqs, write, limit))
+            selection.written += [seqs[seq] for seq in sorted(seqs)]
+    return selection
+
+
+def _chosen(session: Session, recipient: str, wanted: list[str],
+            selection: Selection) -> dict[str, dict[int, str]]:
+    """Per origin, seq -> id of the selected records that may go in full."""
+    rows = {}
+    for start in range(0, len(wanted), 500):
+        rows.update((row.id, row) for row in session.execute(
+            select(Record.id, Record.origin, Record.seq, Record.tlp, Record.releasable_to,
+                   Record.withdrawn_by).where(Record.id.in_(wanted[start:start + 500]))))
+    chosen: dict[str, dict[int, str]] = {}
+    for record_id in wanted:
+        row = rows.get(record_id)
+        if row is None:
+            selection.withheld[record_id] = "not held"
+        elif row.withdrawn_by:
+            selection.withheld[record_id] = "withdrawn"
+        elif not visible(recipient, row.origin, row.tlp, row.releasable_to):
+            selection.withheld[record_id] = f"not released to {recipient}"
+        else:
+            chosen.setdefault(row.origin, {})[row.seq] = record_id
+    return chosen
+
+
+def _write_selected(session: Session, checkpoint: Checkpoint, seqs: dict[int, str],
+                    write: Callable[[dict[str, Any]], None], limit: int) -> Span:
+    """Pages of seqs 1 to the checkpoint's: the records of ``seqs`` in full, the rest
+    placeholders."""
+    origin, last = checkpoint.origin, checkpoint.seq
+    signed = signed_checkpoint(checkpoint)
+    span = Span(origin, 0, last, records=len(seqs), placeholders=last - len(seqs))
+    for after in range(0, last, limit):
+        upper = min(after + limit, last)
+        hashes = dict(session.execute(select(Record.seq, Record.record_hash).where(
+            Record.origin == origin, Record.seq > after, Record.seq <= upper)).all())
+        hashes.update(session.execute(select(Placeholder.seq, Placeholder.record_hash).where(
+            Placeholder.origin == origin, Placeholder.seq > after,
+            Placeholder.seq <= upper)).all())
+        wanted = [seq for seq in seqs if after < seq <= upper]
+        full = {row.seq: StoredEntry(row.canonical, row.jws).document()
+                for row in session.execute(select(Record.seq, Record.canonical, Record.jws)
+                                           .where(Record.origin == origin,
+                                                  Record.seq.in_(wanted)))} if wanted else {}
+        entries = []
+        for seq in range(after + 1, upper + 1):
+            if seq not in hashes:  # ingest never leaves a gap below a checkpoint it kept
+                raise Error(f"{origin}'s log held here has no entry at seq {seq}")
+            entries.append(full[seq] if seq in full else placeholder(origin, seq, hashes[seq]))
+        write({"origin": origin, "entries": entries, "checkpoint": signed,
+               "next": upper if upper < last else None})
+    return span

@@ -1,0 +1,73 @@
+"""Turning a brief's content into files: HTML and Markdown from Jinja2 templates, PDF by
+WeasyPrint from the HTML (its CSS paged media puts the marking banner on every page)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from ..graph.picture import draw as draw_network
+from . import timeline
+
+_HTML = Environment(loader=PackageLoader("enforce_share.briefs", "templates"),
+                    autoescape=select_autoescape(["html", "css"]), undefined=StrictUndefined,
+                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+_MARKDOWN = _HTML.overlay(autoescape=False)
+MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def md_cell(value: Any) -> str:
+    """Text made safe for one Markdown table cell (no pipe, no line break, no markup)."""
+    text = " ".join(str(value).split())
+    for special in "\\|*_`[]<>#":
+        text = text.replace(special, "\\" + special)
+    return text
+
+
+def css_string(value: Any) -> Markup:
+    """``value`` as a quoted CSS string, safe inside a ``<style>`` element."""
+    text = "".join(ch if ch.isalnum() or ch in " :·,+-" else f"\\{ord(ch):x} "
+                   for ch in str(value))
+    return Markup(f'"{text}"')
+
+
+_HTML.filters["css_string"] = css_string
+_MARKDOWN.filters["cell"] = md_cell
+
+
+def pictures(context: dict[str, Any], fmt: str) -> dict[str, str | None]:
+    """The network and timeline pictures as data URIs (None where there is nothing to draw)."""
+    network = context["network"]
+    drawn = {"network": draw_network(network, None, fmt) if len(network) else None,
+             "timeline": timeline.draw(context["timeline"], fmt)}
+    return {name: None if picture is None else
+            f"data:{MEDIA_TYPES[fmt]};base64,{base64.b64encode(picture).decode('ascii')}"
+            for name, picture in drawn.items()}
+
+
+def html(context: dict[str, Any], picture_format: str = "svg") -> str:
+    """The brief as one self-contained HTML page (pictures inline)."""
+    return _HTML.get_template("brief.html").render(
+        **context, pictures=pictures(context, picture_format))
+
+
+def markdown(context: dict[str, Any]) -> str:
+    """The brief as Markdown (pictures inline as PNG data URIs)."""
+    return _MARKDOWN.get_template("brief.md").render(**context,
+                                                     pictures=pictures(context, "png"))
+
+
+def pdf(context: dict[str, Any]) -> bytes:
+    """The brief as PDF: WeasyPrint lays out the HTML (PNG pictures) on A4 pages.
+
+    The PDF's creation and modification dates are the brief's generation time, and it has no
+    random file identifier, so the same content gives the same bytes.
+    """
+    # Imported here: WeasyPrint loads Pango when imported, which the other formats never need.
+    from weasyprint import HTML
+
+    page = html(context, picture_format="png")
+    return HTML(string=page).write_pdf(pdf_identifier=False)
