@@ -18,6 +18,7 @@ from .cli_access import audit, users
 from .cli_brief import brief
 from .cli_bundle import bundle
 from .cli_context import audited, open_node, outcome_line
+from .cli_export import export
 from .cli_graph import graph, resolve
 from .cli_search import search
 from .clock import timestamp
@@ -394,5 +395,5 @@ def generate(count: int, seed: int, out: Path) -> None:
     click.echo(f"wrote {count} drafts to {out}: {summary}")
 
 
-for group in (bundle, users, audit, search, resolve, graph, brief):  # in modules of their own
+for group in (bundle, users, audit, search, resolve, graph, brief, export):  # own modules
     main.add_command(group)

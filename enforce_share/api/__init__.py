@@ -10,11 +10,12 @@ from .errors import NodeApi
 
 def init_api(app: Flask) -> NodeApi:
     """Bind the API and its blueprints to ``app``."""
-    from . import audit, briefs, feed, graph, node, records, search, session
+    from . import audit, briefs, exports, feed, graph, node, records, search, session, taxii
 
     api = NodeApi(app)
     init_auth(app, api)
     for blueprint in (records.blp, search.blp, graph.blp, node.blp, node.well_known, feed.blp,
-                      audit.blp, session.blp, briefs.blp):
+                      audit.blp, session.blp, briefs.blp, exports.blp):
         api.register_blueprint(blueprint)
+    app.register_blueprint(taxii.blp)  # TAXII 2.1 is its own contract, not in the OpenAPI doc
     return api

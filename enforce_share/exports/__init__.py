@@ -1,0 +1,1 @@
+"""Standard exports: STIX 2.1, CSV and the TAXII 2.1 view of records a caller may see."""

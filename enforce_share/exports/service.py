@@ -1,0 +1,49 @@
+"""Exports as the API and the CLI ask for them: a search's records in one standard format.
+
+Each export reads in one session: the search's pages (under the viewer's marks), then the
+rows it needs to write them out. What it returns names the records it holds, for the audit
+trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..node import Node
+from ..schemas.exports import EXPORT_DEFAULT
+from ..search.query import Query
+from ..signing.trust import TrustRegistry
+from . import csv, stix_bundle
+from .selection import Selection, select
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export's text, its media type, the records it holds and how many matched."""
+
+    text: str
+    media_type: str
+    records: list[str]
+    total: int
+
+
+def _selection(node: Node, query: Query, viewer: str, limit: int) -> Selection:
+    with node.reading() as session:
+        return select(session, node.postings, TrustRegistry.load(session), query, viewer, limit)
+
+
+def stix(node: Node, query: Query, viewer: str, limit: int = EXPORT_DEFAULT) -> Export:
+    """A STIX 2.1 bundle of what ``query`` finds for users of ``viewer``'s agency."""
+    with node.reading() as session:
+        found = select(session, node.postings, TrustRegistry.load(session), query, viewer,
+                       limit)
+        bundle = stix_bundle.stix_bundle(session, [hit.row for hit in found.hits], viewer)
+    held = {item["x_enforce_share_record_id"] for item in bundle["objects"]
+            if "x_enforce_share_record_id" in item}
+    return Export(stix_bundle.dumps(bundle), stix_bundle.MEDIA_TYPE, sorted(held), found.total)
+
+
+def table(node: Node, query: Query, viewer: str, limit: int = EXPORT_DEFAULT) -> Export:
+    """CSV of what ``query`` finds for users of ``viewer``'s agency, one row per record."""
+    found = _selection(node, query, viewer, limit)
+    return Export(csv.to_csv(found.hits), csv.MEDIA_TYPE, found.record_ids, found.total)
