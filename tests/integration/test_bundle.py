@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import json
 import stat
 from collections.abc import Callable, Iterator
@@ -11,17 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rfc8785
 from click.testing import CliRunner, Result
+from jwcrypto.jwk import JWKSet
+from jwcrypto.jws import JWS, InvalidJWSSignature
 from sqlalchemy import func, select
 
 from enforce_share.cli import main
 from enforce_share.cli_bundle import bundle
 from enforce_share.config import ENVIRONMENT
+from enforce_share.errors import InvalidInput
 from enforce_share.markings import releasable
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.models import Checkpoint, LogHead, Placeholder, Record
-from enforce_share.sync.bundle import export_bundle
+from enforce_share.sync.bundle import export_bundle, export_selection, import_bundle
 from enforce_share.sync.models import Quarantined, SyncState
 from enforce_share.sync.puller import pull_origin
 
@@ -288,3 +294,147 @@ def test_the_bundle_file_is_owner_only(cli, tmp_path, gbr, aus) -> None:
     path = export(cli, gbr, tmp_path / "gbr.jsonl.gz")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+# --- a selection of records (the companion bundle of a brief) ---------------------------------
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _jose_check(token: str, payload: bytes, keys: JWKSet) -> None:
+    """RFC 7515 appendix F: put the payload back in the detached JWS and verify it, with
+    jwcrypto, by the key its header names (InvalidJWSSignature if it does not verify)."""
+    protected, _, signature = token.split(".")
+    kid = json.loads(base64.urlsafe_b64decode(protected + "=" * (-len(protected) % 4)))["kid"]
+    verifier = JWS()
+    verifier.allowed_algs = ["Ed25519"]
+    verifier.deserialize(f"{protected}.{_b64url(payload)}.{signature}", keys.get_key(kid))
+
+
+def jose_verified(lines: list[dict[str, Any]], jwks: Callable[[str], dict[str, Any]]
+                  ) -> dict[str, list[str]]:
+    """Check a bundle as a recipient without enforce-share would, from the origins' published
+    JWK Sets: every record's signature over its RFC 8785 bytes, each origin's hash chain from
+    the zero head through the placeholders, and the signed checkpoint it must reach. Returns
+    the verified record ids per origin; raises (or fails an assert) on anything wrong."""
+    chains: dict[str, tuple[str, int, dict[str, Any]]] = {}
+    verified: dict[str, list[str]] = {}
+    for page in lines[1:]:
+        origin = page["origin"]
+        keys = JWKSet.from_json(json.dumps(jwks(origin)))
+        head, seq, _ = chains.get(origin, ("0" * 64, 0, {}))
+        for entry in page["entries"]:
+            if "record" in entry:
+                payload = rfc8785.dumps(entry["record"])
+                _jose_check(entry["jws"], payload, keys)
+                digest, claimed = hashlib.sha256(payload).hexdigest(), entry["record"]["seq"]
+                verified.setdefault(origin, []).append(entry["record"]["id"])
+            else:
+                digest, claimed = entry["hash"], entry["seq"]
+            assert claimed == seq + 1, (origin, claimed, seq)
+            head, seq = hashlib.sha256(bytes.fromhex(head) + bytes.fromhex(digest)).hexdigest(), \
+                seq + 1
+        statement = page["checkpoint"]["checkpoint"]
+        _jose_check(page["checkpoint"]["jws"], rfc8785.dumps(statement), keys)
+        chains[origin] = (head, seq, statement)
+    for origin, (head, seq, statement) in chains.items():
+        assert (statement["origin"], statement["seq"], statement["head"]) == (origin, seq, head)
+    return verified
+
+
+def published(*nodes: Node) -> Callable[[str], dict[str, Any]]:
+    """Each origin's JWK Set as its node publishes it (/.well-known/enforce-share/jwks.json)."""
+    return lambda origin: next(node for node in nodes if node.agency == origin).jwks()
+
+
+@pytest.fixture
+def chosen(gbr: Node) -> dict[str, Record]:
+    """GBR's records (and the USA records it pulled) by what they are, for selections."""
+    with gbr.reading() as session:
+        rows = list(session.scalars(select(Record).where(Record.type != "key")
+                                    .order_by(Record.origin, Record.seq)))
+    return {f"{row.origin} {row.type} {row.tlp}": row for row in rows}
+
+
+def test_a_selection_holds_only_the_chosen_records_and_verifies_without_a_node(
+        gbr, usa, chosen) -> None:
+    picked = [chosen["GBR actor green"].id, chosen["USA violation green"].id]
+    lines: list[dict[str, Any]] = []
+    with gbr.reading() as session:
+        selection = export_selection(session, "GBR", "AUS", picked, lines.append)
+    header, pages = lines[0], lines[1:]
+    assert (header["bundle"], header["from"], header["for"]) == ("enforce-share/1", "GBR", "AUS")
+    assert selection.withheld == {} and sorted(selection.written) == sorted(picked)
+    full = [entry["record"]["id"] for page in pages for entry in page["entries"]
+            if "record" in entry]
+    assert sorted(full) == sorted(picked)
+    assert [(span.origin, span.last, span.records) for span in selection.spans] == [
+        ("GBR", 5, 1), ("USA", 5, 1)]
+    verified = jose_verified(lines, published(gbr, usa))
+    assert verified == {"GBR": [picked[0]], "USA": [picked[1]]}
+
+
+def test_a_tampered_selection_fails_the_standard_check(gbr, usa, chosen) -> None:
+    lines: list[dict[str, Any]] = []
+    with gbr.reading() as session:
+        export_selection(session, "GBR", "AUS", [chosen["GBR actor green"].id], lines.append)
+    entry = next(e for e in lines[1]["entries"] if "record" in e)
+    name = entry["record"]["body"]["name"]
+    entry["record"]["body"]["name"] = "Someone Else Ltd"
+    with pytest.raises(InvalidJWSSignature):
+        jose_verified(lines, published(gbr, usa))
+    entry["record"]["body"]["name"] = name
+    jose_verified(lines, published(gbr, usa))  # the control: as written, it verifies
+    next(e for e in lines[1]["entries"] if "hash" in e)["hash"] = "0" * 64
+    with pytest.raises(AssertionError):  # a hidden entry changed: the chain misses the head
+        jose_verified(lines, published(gbr, usa))
+
+
+def test_records_the_recipient_may_not_see_are_withheld(gbr, chosen) -> None:
+    not_aus, red = chosen["GBR violation amber"].id, chosen["GBR actor red"].id
+    unknown = "4f0b8f7e-1111-4222-8333-944445555666"
+    lines: list[dict[str, Any]] = []
+    with gbr.reading() as session:
+        selection = export_selection(session, "GBR", "AUS", [not_aus, red, unknown],
+                                     lines.append)
+    assert selection.withheld == {not_aus: "not released to AUS", red: "not released to AUS",
+                                  unknown: "not held"}
+    assert selection.written == [] and selection.spans == [] and len(lines) == 1
+    with gbr.reading() as session:  # for its own agency's use, GBR's RED record goes in full
+        own = export_selection(session, "GBR", "GBR", [red], lambda line: None)
+    assert own.written == [red]
+    with gbr.reading() as session, pytest.raises(InvalidInput) as refused:
+        export_selection(session, "GBR", "XYZ", [red], lambda line: None)
+    assert "for" in refused.value.fields
+
+
+def test_a_partner_imports_a_selection_with_the_checks_of_a_pull(gbr, usa, aus, chosen) -> None:
+    picked = [chosen["GBR actor green"].id, chosen["GBR procurement_trend green"].id,
+              chosen["USA violation green"].id]
+    lines: list[dict[str, Any]] = []
+    with gbr.reading() as session:
+        export_selection(session, "GBR", "AUS", picked, lines.append)
+    outcomes = import_bundle(aus, lines)
+    assert [(o.origin, o.error) for o in outcomes] == [("GBR", None), ("USA", None)]
+    held = holdings(aus)
+    assert {record_id for _, _, record_id, _, _ in held["records"]} == set(picked)
+    assert {(origin, seq) for origin, seq, _, _ in held["checkpoints"]} == {("GBR", 5),
+                                                                          ("USA", 5)}
+    assert held["heads"] == {own_head(gbr), own_head(usa)}
+
+
+def test_a_selection_is_written_byte_for_byte_again(gbr, chosen) -> None:
+    def written() -> bytes:
+        lines: list[dict[str, Any]] = []
+        with gbr.reading() as session:
+            export_selection(session, "GBR", "USA", [row.id for row in chosen.values()],
+                             lines.append, created="2026-11-01T00:00:00.000000Z", limit=2)
+        return json.dumps(lines).encode()
+
+    first = written()
+    assert first == written() and b'"created": "2026-11-01T00:00:00.000000Z"' in first
+    pages = json.loads(first)[1:]
+    assert [len(page["entries"]) for page in pages] == [2, 2, 1, 2, 2, 1]  # 5 a log, by 2
+    assert [page["next"] for page in pages] == [2, 4, None, 2, 4, None]
