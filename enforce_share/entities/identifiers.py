@@ -8,6 +8,7 @@ the front companies of one operator: evidence, never proof.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -36,6 +37,7 @@ def normalise(scheme: str, value: str, country: str | None = None) -> str | None
     return format_.normalize(value) or None
 
 
+@lru_cache(maxsize=65536)
 def _phone(value: str, country: str | None) -> str | None:
     try:
         number = phonenumbers.parse(value, country)

@@ -37,7 +37,7 @@ _GLIDES = (
     (re.compile(r"[iy]+$"), "i"),  # ий, ый at the end: -iy, -ii, -ij, -y
 )
 _SOFT_SIGN = re.compile(r"['\u2019\u02b9\u02bc`]")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+HAN = re.compile(r"[\u4e00-\u9fff]")
 _DOUBLE = re.compile(r"(.)\1+")
 
 
@@ -48,7 +48,7 @@ def name_words(name: str, kind: str) -> tuple[str, ...]:
     if kind == "person":
         return tuple(latin(name).split())
     name = remove_obj_prefixes(remove_org_types(_spaced_form(name.lower()), replacement=" "))
-    if _HAN.search(name):  # no word boundaries: one syllable per "word" would say little
+    if HAN.search(name):  # no word boundaries: one syllable per "word" would say little
         return tuple(word for word in ("".join(latin(name).split()),) if word)
     words = _join_letters(latin(name).split())
     kept = tuple(word for word in words if word not in FORMS)
@@ -60,7 +60,7 @@ def _spaced_form(name: str) -> str:
 
     "香港捷信贸易有限公司" -> "香港捷信贸易 有限公司" (rigour matches forms as whole words).
     """
-    if " " in name or not _HAN.search(name):
+    if " " in name or not HAN.search(name):
         return name
     for cut in range(max(1, len(name) - 8), len(name) - 1):
         head, tail = name[:cut], name[cut:]

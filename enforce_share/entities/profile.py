@@ -8,7 +8,7 @@ from typing import Any
 
 from ..search.names import skeleton
 from .identifiers import REGISTRATION, mail_domain, normalise
-from .names import name_words, word_keys
+from .names import HAN, name_words, word_keys
 
 _NUMBER = re.compile(r"\d+")
 
@@ -21,6 +21,8 @@ class Profile:
     kind: str
     names: tuple[str, ...]  # Latin spellings, legal forms dropped
     parts: tuple[tuple[tuple[str, str], ...], ...]  # per name, its words' (spelling, skeleton)
+    spelt: frozenset[str]  # each name's spelling keys run together
+    native: frozenset[str]  # the same of its names written in Han characters
     words: frozenset[str]  # skeletons of the names' words
     joined: frozenset[str]  # skeleton of each name run together
     registration: dict[str, frozenset[str]]  # scheme -> normalised values
@@ -55,12 +57,19 @@ def profile(record_id: str, body: dict[str, Any]) -> Profile:
                 contacts.add(f"host:{domain}")
     numbers = {number for address in body.get("addresses", ())
                for number in _NUMBER.findall(address["text"])}
+    parts = tuple(dict.fromkeys(word_keys(name) for name in names))
+    native = frozenset(_spelt(word_keys(" ".join(name_words(spelt, kind))))
+                       for spelt in spellings if HAN.search(spelt))
     return Profile(
-        id=record_id, kind=kind, names=names,
-        parts=tuple(dict.fromkeys(word_keys(name) for name in names)),
+        id=record_id, kind=kind, names=names, parts=parts,
+        spelt=frozenset(_spelt(part) for part in parts), native=native - {""},
         words=frozenset(skeleton(word) for name in names for word in name.split()) - {""},
         joined=frozenset(skeleton(name.replace(" ", "")) for name in names) - {""},
         registration={scheme: frozenset(values) for scheme, values in registration.items()},
         contacts=frozenset(contacts), countries=frozenset(countries),
         address_numbers=frozenset(numbers),
     )
+
+
+def _spelt(part: tuple[tuple[str, str], ...]) -> str:
+    return "".join(spelling for spelling, _ in part)

@@ -22,6 +22,7 @@ from .profile import Profile
 THRESHOLD = 0.7
 SKELETON_ONLY = 0.6  # credit for a word whose skeleton alone agrees with the other's
 INITIAL = 0.5  # credit, and weight, of a person's initial ("N." for "Nikolay")
+NATIVE_DIFFER = 0.5  # name likeness at most, when names in Han characters differ
 
 
 @dataclass(frozen=True)
@@ -61,31 +62,47 @@ class Rarity:
         self._weights.clear()
 
     def weight(self, word: str) -> float:
+        """The weight of a word's skeleton (one letter, an initial: ``INITIAL``)."""
         weight = self._weights.get(word)
         if weight is None:
-            weight = self._weights[word] = math.log(
+            weight = self._weights[word] = INITIAL if len(word) == 1 else math.log(
                 (self._total + 1) / (self._counts.get(word, 0) + 1)) + 0.1
         return weight
 
+    def of(self, name: Sequence[tuple[str, str]]) -> tuple[float, ...]:
+        """The weight of each word of a name, as ``Profile.parts`` holds it."""
+        return tuple(self.weight(key) for _, key in name)
+
 
 def name_likeness(a: Profile, b: Profile, rarity: Rarity) -> float:
-    """The best likeness of two of their names, 0 to 1 (rare words weigh more)."""
+    """The best likeness of two of their names, 0 to 1 (rare words weigh more).
+
+    Names both give in Han characters decide alone: the characters leave no room for
+    spelling, so the same name is the name (1) and a different one is another company or
+    person, however alike the romanisations ("Jie Xin" / "Xin Jie", 捷信 / 信捷): at most
+    ``NATIVE_DIFFER``.
+    """
+    if a.native and b.native:
+        if a.native & b.native:
+            return 1.0
+        return min(_romanised_likeness(a, b, rarity), NATIVE_DIFFER)
+    return _romanised_likeness(a, b, rarity)
+
+
+def _romanised_likeness(a: Profile, b: Profile, rarity: Rarity) -> float:
+    if a.spelt & b.spelt:
+        return 1.0
     person = a.kind == b.kind == "person"
-    best = 0.0
-    for ours in a.parts:
-        for theirs in b.parts:
-            if _spelt(ours) == _spelt(theirs):
-                return 1.0
-            best = max(best, _word_overlap(ours, theirs, rarity, person))
-    return round(best, 4)
+    ours = [(name, rarity.of(name)) for name in a.parts]
+    theirs = [(name, rarity.of(name)) for name in b.parts]
+    return round(max((_word_overlap(name, weights, other, other_weights, person)
+                      for name, weights in ours for other, other_weights in theirs),
+                     default=0.0), 4)
 
 
-def _spelt(words: Sequence[tuple[str, str]]) -> str:
-    return "".join(spelling for spelling, _ in words)
-
-
-def _word_overlap(ours: Sequence[tuple[str, str]], theirs: Sequence[tuple[str, str]],
-                  rarity: Rarity, person: bool) -> float:
+def _word_overlap(ours: Sequence[tuple[str, str]], ours_weights: Sequence[float],
+                  theirs: Sequence[tuple[str, str]], theirs_weights: Sequence[float],
+                  person: bool) -> float:
     """How much of two names' word weight they share, 0 to 1.
 
     A word counts whole when the spellings agree (alone, or as two adjacent words of the
@@ -122,12 +139,12 @@ def _word_overlap(ours: Sequence[tuple[str, str]], theirs: Sequence[tuple[str, s
                 continue
             del left[at:at + theirs_used]
             break
-        for _, word in ours[index:index + width]:
-            ours_weight += _weight(word, rarity)
-            shared += credit * _weight(word, rarity)
+        for weight in ours_weights[index:index + width]:
+            ours_weight += weight
+            shared += credit * weight
         found += width if credit else 0
         index += width
-    theirs_weight = sum(_weight(key, rarity) for _, key in theirs)
+    theirs_weight = sum(theirs_weights)
     total = ours_weight + theirs_weight - shared
     if not total:
         return 0.0
@@ -138,10 +155,6 @@ def _word_overlap(ours: Sequence[tuple[str, str]], theirs: Sequence[tuple[str, s
     if person:
         return contained if found >= 2 else jaccard
     return (jaccard + contained) / 2
-
-
-def _weight(word: str, rarity: Rarity) -> float:
-    return INITIAL if len(word) == 1 else rarity.weight(word)
 
 
 def compare(a: Profile, b: Profile, rarity: Rarity | None = None) -> Match:

@@ -9,6 +9,7 @@ from .companies import company_name, director_name
 from .names import CompanyName, PersonName, near_namesake
 from .people import vessel_name
 from .places import COUNTRIES, FLAGS, Country
+from .registrar import Registrar
 from .registry import (
     Address,
     domain,
@@ -88,20 +89,28 @@ class Entity:
         return " ".join(plain(word.text) for word in self.name.words if not word.optional)
 
 
-def new_company(ent: str, code: str, role: str, destination: str, rng: random.Random) -> Entity:
+def new_company(ent: str, code: str, role: str, destination: str, rng: random.Random,
+                registrar: Registrar) -> Entity:
     """A company of country ``code`` playing ``role`` in a network supplying ``destination``."""
     country = COUNTRIES[code]
-    name = company_name(country, role, rng)
+    name = registrar.unique(lambda r: company_name(country, role, r),
+                            lambda drawn: {(code, _core(drawn))}, registrar.names, rng)
     kind = "organization" if name.form == "nii" else "company"
     entity = Entity(ent, kind, role, country, name, new_address(country, rng), [],
                     destination, founded=rng.randint(2015 if role == "end_user" else 2021, 2025))
-    entity.identifiers = _contact_numbers(entity, rng)
+    entity.identifiers = _contact_numbers(entity, rng, registrar)
     return entity
 
 
-def _contact_numbers(entity: Entity, rng: random.Random) -> list[tuple[str, str]]:
+def _core(name: CompanyName) -> str:
+    return " ".join(plain(word.text).lower() for word in name.words if not word.optional)
+
+
+def _contact_numbers(entity: Entity, rng: random.Random,
+                     registrar: Registrar) -> list[tuple[str, str]]:
     country = entity.country
-    numbers = registry_numbers(country, rng, entity.founded)
+    numbers = registrar.unique(lambda r: registry_numbers(country, r, entity.founded),
+                               lambda drawn: set(drawn), registrar.numbers, rng)
     if entity.role == "exporter" and rng.random() < 0.4:
         numbers.append(("lei", fill("549300@@@@@@@@@@@@##", rng)))
     assert entity.address is not None
@@ -114,7 +123,7 @@ def _contact_numbers(entity: Entity, rng: random.Random) -> list[tuple[str, str]
     return numbers
 
 
-def namesake_of(ent: str, entity: Entity, rng: random.Random) -> Entity:
+def namesake_of(ent: str, entity: Entity, rng: random.Random, registrar: Registrar) -> Entity:
     """A distinct company with a near-identical name in the same city (a hard negative).
 
     Front companies of one operator often share an address or phone, never a registration
@@ -126,7 +135,7 @@ def namesake_of(ent: str, entity: Entity, rng: random.Random) -> Entity:
     twin = Entity(ent, entity.kind, entity.role, entity.country,
                   near_namesake(entity.name, rng), address, [], entity.destination,
                   founded=rng.randint(2021, 2025))
-    twin.identifiers = _contact_numbers(twin, rng)
+    twin.identifiers = _contact_numbers(twin, rng, registrar)
     if rng.random() < 0.3:
         shared = [pair for pair in entity.identifiers if pair[0] == "phone"]
         twin.identifiers = [pair for pair in twin.identifiers if pair[0] != "phone"] + shared

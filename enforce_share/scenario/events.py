@@ -69,7 +69,7 @@ def _parties(s: Scenario, network: Network, agency: str) -> list[tuple[Entity, s
         if by_role.get(role) and rng.random() < chance:
             parties.append((by_role[role][0], _PARTY_ROLE[role]))
     if rng.random() < 0.65 or not parties:
-        supplier = exporter(network, agency, s.ents, rng)
+        supplier = exporter(network, agency, s.ents, rng, s.registrar)
         home = supplier.country.code == HOME[agency]
         parties.insert(0, (supplier, "exporter" if home else "reexporter"))
     return parties

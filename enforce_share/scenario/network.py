@@ -25,6 +25,7 @@ from .entities import (
     new_vessel,
 )
 from .places import DESTINATIONS, HOME, HUBS, REEXPORTERS
+from .registrar import Registrar
 from .spelling import Weighted
 
 #: Agencies by how much of the scenario's reporting they do.
@@ -60,12 +61,14 @@ def investigators(rng: random.Random) -> list[str]:
 
 
 def new_network(
-    rng: random.Random, ents: Iterator[str], recent: dict[str, deque[Entity]], today: date
+    rng: random.Random, ents: Iterator[str], recent: dict[str, deque[Entity]], today: date,
+    registrar: Registrar,
 ) -> Network:
     """A fresh network; ``recent`` holds earlier front companies per country (near-namesakes)."""
     agencies = investigators(rng)
     destination = DESTINATIONS.pick(rng)
-    end_user = new_company(next(ents), destination, "end_user", destination, rng)
+    end_user = new_company(next(ents), destination, "end_user", destination, rng,
+                           registrar)
     if rng.random() < 0.35:  # already listed before this network surfaced
         for agency in rng.sample(AGENCIES, rng.randint(1, 3)):
             end_user.listings.append({"list": LISTS[agency], "date": iso(date(
@@ -76,19 +79,21 @@ def new_network(
         code = hubs[index % len(hubs)]
         earlier = recent.setdefault(code, deque(maxlen=40))
         if earlier and rng.random() < 0.12:  # a namesake of another network's front company
-            front = namesake_of(next(ents), rng.choice(earlier), rng)
+            front = namesake_of(next(ents), rng.choice(earlier), rng, registrar)
         else:
-            front = new_company(next(ents), code, "intermediary", destination, rng)
+            front = new_company(next(ents), code, "intermediary", destination, rng,
+                                registrar)
         earlier.append(front)
         members.append(front)
     if rng.random() < 0.3:  # the same operator registers a near-namesake next door
-        members.append(namesake_of(next(ents), members[1], rng))
+        members.append(namesake_of(next(ents), members[1], rng, registrar))
     if rng.random() < 0.6:
         members.append(new_company(next(ents), rng.choice(hubs), "freight_forwarder",
-                                   destination, rng))
+                                   destination, rng, registrar))
     if rng.random() < 0.25:
         code = rng.choice(("AE", "HK", "TR", "KG", hubs[0]))
-        members.append(new_company(next(ents), code, "financier", destination, rng))
+        members.append(new_company(next(ents), code, "financier", destination, rng,
+                                   registrar))
     for company in list(members):
         if company.kind == "company" and rng.random() < (0.2 if company is end_user else 0.45):
             members.append(new_director(next(ents), company, rng))
@@ -112,12 +117,14 @@ def _assign_reporters(members: list[Entity], agencies: list[str], rng: random.Ra
             member.reporters = [a for a in member.employer.reporters if rng.random() < 0.75]
 
 
-def exporter(network: Network, agency: str, ents: Iterator[str], rng: random.Random) -> Entity:
+def exporter(network: Network, agency: str, ents: Iterator[str], rng: random.Random,
+             registrar: Registrar) -> Entity:
     """The supplier whose exports ``agency`` investigates in ``network`` (made on first use)."""
     supplier = network.exporters.get(agency)
     if supplier is None:
         code = HOME[agency] if rng.random() < 0.8 else rng.choice(REEXPORTERS)
-        supplier = new_company(next(ents), code, "exporter", network.destination, rng)
+        supplier = new_company(next(ents), code, "exporter", network.destination, rng,
+                               registrar)
         supplier.reporters = [agency]
         network.exporters[agency] = supplier
     return supplier

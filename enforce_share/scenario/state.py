@@ -1,8 +1,9 @@
 """What a scenario remembers while it streams: recent networks, open records, the draft counter.
 
 Only small, bounded indexes are kept (recent networks, each agency's open violations, cases
-and trends), so a million drafts stream in flat memory. One seeded random stream drives every
-choice, and nothing iterates an unordered set, so a seed always gives the same bytes.
+and trends), and the registrar's keys of names and numbers given out (some bytes per company),
+so a million drafts stream in little memory. One seeded random stream drives every choice, and
+nothing iterates an unordered set, so a seed always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import bodies
 from .bodies import END, START
 from .entities import Entity, Report, actor_body
 from .network import Network, new_network
+from .registrar import Registrar
 
 NETWORKS_KEPT = 400  # networks still under investigation; older ones get no new records
 OPEN_KEPT = 200  # per agency: violations, cases and trends it may still update or withdraw
@@ -52,6 +54,7 @@ class Scenario:
         self.violations = {agency: deque[Open](maxlen=OPEN_KEPT) for agency in AGENCIES}
         self.cases = {agency: deque[Open](maxlen=OPEN_KEPT) for agency in AGENCIES}
         self.trends = {agency: deque[str](maxlen=OPEN_KEPT) for agency in AGENCIES}
+        self.registrar = Registrar()  # grows with the companies made (a set of short keys)
 
     @property
     def today(self) -> date:
@@ -70,7 +73,8 @@ class Scenario:
     def network(self, fresh: float = 0.25) -> Network:
         """A network under investigation: a new one with probability ``fresh``."""
         if not self.networks or self.rng.random() < fresh:
-            self.networks.append(new_network(self.rng, self.ents, self.recent, self.today))
+            self.networks.append(new_network(self.rng, self.ents, self.recent, self.today,
+                                             self.registrar))
             return self.networks[-1]
         return self.rng.choice(self.networks)
 

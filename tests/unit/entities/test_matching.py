@@ -72,3 +72,26 @@ def test_common_words_say_little_and_rare_words_much() -> None:
     assert compare(tongbo, hong_kong_tongbo, rarity).features["name"] > 0.8
     assert compare(hong_kong_tongbo, crowd[0], rarity).features["name"] < 0.4
     assert not compare(hong_kong_tongbo, crowd[0], rarity).accepted
+
+
+def _hk(name: str, native: str | None = None) -> dict:
+    body = {"kind": "company", "name": name, "countries": ["HK"]}
+    if native:
+        body["aliases"] = [{"name": native, "script": "Hans"}]
+    return body
+
+
+def test_han_names_that_differ_keep_alike_romanisations_apart() -> None:
+    jiexin = profile("a", _hk("Hong Kong Jie Xin Trading Limited", "香港捷信贸易有限公司"))
+    xinjie = profile("b", _hk("Hong Kong Xin Jie Trading Limited", "香港信捷贸易有限公司"))
+    assert not compare(jiexin, xinjie).accepted
+    assert compare(jiexin, xinjie).features["name"] <= 0.5
+    # without the characters, the romanisations alone cannot tell them apart
+    assert compare(profile("c", _hk("Hong Kong Jie Xin Trading Limited")),
+                   profile("d", _hk("Hong Kong Xin Jie Trading Limited"))).accepted
+
+
+def test_the_same_han_name_matches_however_romanised() -> None:
+    spaced = profile("a", _hk("Hong Kong Jie Xin Trading Limited", "香港捷信贸易有限公司"))
+    joined = profile("b", _hk("Jiexin Trading (HK) Co., Ltd.", "香港捷信贸易有限公司"))
+    assert compare(spaced, joined).features["name"] == 1.0

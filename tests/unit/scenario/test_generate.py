@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import json
 import os
+import random
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -16,6 +17,8 @@ import pytest
 
 from enforce_share.scenario import Summary, generate_scenario, write_scenario
 from enforce_share.scenario.catalogue import headings
+from enforce_share.scenario.entities import new_company
+from enforce_share.scenario.registrar import Registrar
 from enforce_share.schemas.fields import AGENCIES
 from enforce_share.schemas.records import MarkingSchema, body_errors
 
@@ -307,3 +310,17 @@ def test_write_scenario_summarises_types_origins_and_entities(tmp_path: Path) ->
     assert summary.by_origin == dict(Counter(d["origin"] for d in drafts))
     assert summary.entities == len({d["truth"]["entity"] for d in drafts if "truth" in d})
     assert "entities" in str(summary)
+
+
+
+def test_registries_never_issue_a_number_or_a_coined_name_twice() -> None:
+    """Unrelated companies of one country never draw one name or one registry number, as a
+    large scenario would by chance (near-namesakes are made on purpose, elsewhere)."""
+    registrar, rng = Registrar(), random.Random(3)
+    companies = [new_company(f"ent-{n}", "AE", "intermediary", "RU", rng, registrar)
+                 for n in range(4000)]
+    cores = [company.core for company in companies]
+    assert len(set(cores)) == len(cores)
+    numbers = [value for company in companies for scheme, value in company.identifiers
+               if scheme == "company_number"]
+    assert len(numbers) == len(companies) and len(set(numbers)) == len(numbers)
