@@ -40,8 +40,6 @@ def write_private(path: Path, content: bytes) -> None:
 def brief(ctx: click.Context, case_id: str, fmt: str, out: Path,
           recipient: str | None) -> None:
     """Write the brief of case CASE_ID as this node's agency may see it; audited."""
-    if recipient is not None and fmt != "bundle":
-        raise click.BadParameter("only with --format bundle", param_hint="--for")
     node = open_node(ctx)
     made = make_brief(node, case_id, node.agency, fmt,
                       recipient=recipient.upper() if recipient else None)

@@ -55,8 +55,8 @@ def events(evidence: Evidence) -> list[Event]:
                 f"{amount['amount']:,.2f} {amount['currency']}" if amount else "") if part)
             found.append(Event(action["date"], action["kind"], row.origin, row.id,
                                violation["title"], detail))
-    return sorted(found, key=lambda e: (e.day, e.kind != "case opened", e.record, e.kind,
-                                        e.detail))
+    return sorted(found, key=lambda e: (e.day, e.kind != "case opened", e.origin, e.record,
+                                        e.kind, e.detail))
 
 
 def draw(timeline: list[Event], fmt: str = "png", dpi: int = 150) -> bytes | None:

@@ -38,6 +38,7 @@ ENDPOINTS = [
     ("GET", "/api/v1/graph/paths?from={record}", PEOPLE),
     ("GET", "/api/v1/graph/hubs", PEOPLE),
     ("GET", "/api/v1/graph/neighbourhood/{record}?format=svg", PEOPLE),
+    ("GET", "/api/v1/cases/{case}/brief?format=md", ("liaison",)),
     ("GET", "/api/v1/checkpoints/GBR", ("analyst", "liaison", "admin")),
     ("GET", "/api/v1/feed?origin=GBR", ()),  # partner nodes only, by signature
     ("GET", "/api/v1/sync/status", ("admin",)),
@@ -64,6 +65,10 @@ def token_id(token: str) -> str:
 
 def call(app, token, method, path, record, drafts):
     client = client_as(app, token)
+    if "{case}" in path:  # a case naming the record
+        (case,) = app.extensions["enforce_share"].add_records([drafts(
+            "case", SHARED, records=[record.id])])
+        path = path.replace("{case}", case.id)
     path = path.format(record=record.id)
     if method == "POST" and path.endswith("/searches"):
         return client.post(path, json={"name": "steel", "query": {"q": "steel"}})
@@ -100,7 +105,7 @@ def test_openapi_states_the_security_of_each_operation(client) -> None:
     assert "security" not in paths["/api/v1/node"]["get"]
     guarded = [(path, method) for path, operations in paths.items()
                for method, operation in operations.items() if "security" in operation]
-    assert len(guarded) == 20  # all but node, JWK Set, OpenAPI and signing in
+    assert len(guarded) == 21  # all but node, JWK Set, OpenAPI and signing in
 
 
 def test_an_expired_token_is_refused(app, node, tokens) -> None:
