@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import schemathesis
 from click.testing import CliRunner
 from PIL import Image
 from sqlalchemy import select
@@ -36,6 +37,7 @@ from enforce_share.sync.puller import pull_origin
 
 from ..conftest import client_as, make_node, token_for
 from .test_bundle import LocalPeer, jose_verified, published
+from .test_openapi_fuzz import CHECKS
 
 GBR_WIDE = {"tlp": "amber", "releasable_to": ["GBR", "USA", "CAN"]}
 USA_SHARED = {"tlp": "green", "releasable_to": ["USA", "GBR", "AUS"]}
@@ -340,6 +342,15 @@ def test_a_liaison_officer_downloads_each_format(world, liaison, fmt, media_type
     assert response.mimetype == media_type and response.data.startswith(start)
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="brief-{world["C"]}.{ {"bundle": "jsonl"}.get(fmt, fmt)}"')
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "md", "bundle"])
+def test_each_answer_is_as_the_openapi_document_says(world, app, node: Node, fmt) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    case = schema["/api/v1/cases/{case_id}/brief"]["GET"].Case(
+        path_parameters={"case_id": world["C"]}, query={"format": fmt})
+    token = token_for(node, "officer", "liaison")
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
 
 def test_each_brief_is_in_the_audit_trail(world, liaison, node: Node) -> None:
