@@ -10,13 +10,15 @@ memory:
    scenario's networks (communities of traders joined by shared forwarders): cross-
    jurisdiction clusters and hubs (betweenness: exact per component up to 2,000 nodes,
    sampled pivots beyond). Target: < 10 s.
-3. Incremental update: after part 1, records that arrive one at a time (a new actor, a new
-   violation) are applied to the index and the view. Target: < 50 ms each.
+3. Incremental update: after part 1, the scenario's last records arrive one at a time (new
+   actors, violations, links, judgements, new versions that retire old ones) and are applied
+   to the index and the view. Target: < 50 ms each.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import time
@@ -42,8 +44,7 @@ def resolution(records: int, seed: int) -> tuple[GraphIndex, View, list[dict], d
     drafts = [dict(draft, created="2026-01-01T00:00:00Z")
               for draft in generate_scenario(records, seed)
               if draft["type"] in ("actor", "violation", "link")]
-    fresh = [d for d in drafts if not d.get("supersedes")]
-    later = fresh[-ARRIVALS:]  # held back: they arrive one by one in part 3
+    later = drafts[-ARRIVALS:]  # held back: they arrive one by one in part 3
     held_back = {d["id"] for d in later}
     index = GraphIndex()
     start = time.perf_counter()
@@ -60,6 +61,7 @@ def resolution(records: int, seed: int) -> tuple[GraphIndex, View, list[dict], d
     start = time.perf_counter()
     index._score(arrived)
     scored = time.perf_counter() - start
+    gc.freeze()  # as GraphIndex does after a large read
     start = time.perf_counter()
     view = View.build("USA", index)
     built = time.perf_counter() - start
@@ -70,16 +72,24 @@ def resolution(records: int, seed: int) -> tuple[GraphIndex, View, list[dict], d
 
 
 def arrivals(index: GraphIndex, view: View, later: Sequence[dict]) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {"actor": [], "violation": [], "link": []}
+    """Each held-back record read, scored and applied to the view, as a node does; a new
+    version retires the one it supersedes (its clusters formed again)."""
+    times: dict[str, list[float]] = {}
     for draft in later:
+        kind = draft["type"] if not draft.get("supersedes") else f"{draft['type']} (new version)"
+        if draft["type"] == "link" and draft["body"]["relation"] in ("same_as", "not_same_as"):
+            kind = draft["body"]["relation"]
         start = time.perf_counter()
         arrived: list[str] = []
         index._hold(draft, arrived)
         index.current.add(draft["id"])
         index._score(arrived)
+        if draft.get("supersedes") in index.current:
+            index.current.discard(draft["supersedes"])
+            index.events.append(("retired", draft["supersedes"]))
         view.update()
-        times[draft["type"]].append((time.perf_counter() - start) * 1000)
-    return {kind: values for kind, values in times.items() if values}
+        times.setdefault(kind, []).append((time.perf_counter() - start) * 1000)
+    return times
 
 
 def synthetic(nodes: int, edges: int, seed: int) -> nx.Graph:
@@ -131,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     every = [value for values in times.values() for value in values]
     print(f"3. one record arriving (index + view), {len(every)} records:")
     for kind, values in times.items():
-        print(f"   {kind:<10} n={len(values):>3}  p50 {statistics.median(values):6.2f} ms  "
+        print(f"   {kind:<26} n={len(values):>3}  p50 {statistics.median(values):6.2f} ms  "
               f"max {max(values):6.2f} ms")
     arrival_p95 = statistics.quantiles(every, n=20)[-1] if len(every) > 1 else every[0]
 
@@ -151,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"   {'hubs':<22} {hubs_s:>7.2f} s  ({len(hubs)} shown; {method})")
     print(f"   RSS after {rss_mib():,.0f} MiB")
     met = (resolve_s < 60 * res["actors"] / 100_000 + 1e-9 or res["actors"] < 100_000) and \
-        clusters_s + hubs_s < 10 and arrival_p95 < 50
+        clusters_s + hubs_s < 10 and max(every) < 50
     print(f"BENCH graph actors={res['actors']} resolve_s={resolve_s:.2f} "
           f"graph_nodes={len(graph)} graph_edges={graph.number_of_edges()} "
           f"clusters_s={clusters_s:.2f} hubs_s={hubs_s:.2f} arrival_p95_ms={arrival_p95:.2f} "

@@ -52,6 +52,16 @@ class Clusters:
         self._apart.setdefault(keep, set()).update(apart)
         return True
 
+    def forget(self, records: Iterable[str]) -> None:
+        """Drop whole clusters (all their members given): unions and judgements, so they can
+        be formed again from what still holds."""
+        records = set(records)
+        for root in {self.find(record) for record in records}:
+            for other in self._apart.pop(root, ()):
+                self._apart.get(other, set()).discard(root)
+        for record in records:
+            self._parent.pop(record, None)
+
     def groups(self, records: Iterable[str]) -> dict[str, list[str]]:
         """Cluster id -> its members among ``records``."""
         grouped: dict[str, list[str]] = {}

@@ -9,6 +9,7 @@ request: views (``view.py``) replay the index's event log from where they stoppe
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections import defaultdict
@@ -29,6 +30,9 @@ from .facts import Actor, Edge, Judgement, actor, link_fact, violation_edges
 
 GRAPH_TYPES = ("actor", "violation", "link")
 SHARED = {"r": "registration", "c": "contact", "a": "address"}
+#: Actors read in one go past which the cyclic garbage collector is told to leave them be:
+#: a full collection walking millions of index objects would stall one update ~100 ms.
+FREEZE_AFTER = 10_000
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,17 @@ class GraphIndex(StampReader):
     successor: dict[str, str] = field(default_factory=dict)  # superseded id -> next version
     previous: dict[str, str] = field(default_factory=dict)  # next version -> superseded id
     actors: dict[str, Actor] = field(default_factory=dict)
+    arrival: dict[str, int] = field(default_factory=dict)  # actor record -> its place in line
     #: Append-only log of what arrived: ("actor", id), ("match", Match), ("edge", Edge),
     #: ("judgement", Judgement), ("retired", id). Views replay it from their offset.
     events: list[tuple[str, Any]] = field(default_factory=list)
     matches: dict[str, list[Match]] = field(default_factory=lambda: defaultdict(list))
     rarity: Rarity = field(default_factory=Rarity)
     blocks: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: Edges and judgements by an actor record id they name; facts by the record telling them.
+    touching: defaultdict[str, list[Edge | Judgement]] = field(
+        default_factory=lambda: defaultdict(list))
+    told: dict[str, list[Edge | Judgement]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _positions: set[int] = field(default_factory=set)
 
@@ -86,6 +95,8 @@ class GraphIndex(StampReader):
             if progress:
                 progress(1)
         self._score(arrived)
+        if len(arrived) >= FREEZE_AFTER:
+            gc.freeze()  # what was just read lives long: no collection needs to walk it again
         return changed
 
     def _hold(self, record: dict[str, Any], arrived: list[str]) -> None:
@@ -100,16 +111,26 @@ class GraphIndex(StampReader):
         if record["type"] == "actor":
             held = actor(record_id, body)
             self.actors[record_id] = held
+            self.arrival[record_id] = len(self.arrival)
             self.rarity.add(held.profile)
             for key in keys(held.profile):
                 self.blocks[key].append(record_id)
             self.events.append(("actor", record_id))
             arrived.append(record_id)
         elif record["type"] == "violation":
-            self.events += [("edge", edge) for edge in violation_edges(record_id, body)]
+            edges = violation_edges(record_id, body)
+            self.events += [("edge", edge) for edge in edges]
+            self._tell(record_id, edges)
         else:
             fact = link_fact(record_id, body, record["created"])
             self.events.append(("judgement" if isinstance(fact, Judgement) else "edge", fact))
+            self._tell(record_id, [fact])
+
+    def _tell(self, record_id: str, facts: list[Edge | Judgement]) -> None:
+        self.told[record_id] = facts
+        for fact in facts:
+            self.touching[fact.a].append(fact)
+            self.touching[fact.b].append(fact)
 
     def _score(self, arrived: list[str]) -> None:
         """Score each new actor against the actors it shares a usable key with."""
@@ -132,8 +153,10 @@ class GraphIndex(StampReader):
                     if match.accepted or match.apart:
                         self.events.append(("match", match))
                     elif shared := _shared(match):
-                        self.events.append(("edge", Edge(match.a, match.b, "shares_identifier",
-                                                         shared, match.a)))
+                        edge = Edge(match.a, match.b, "shares_identifier", shared, match.a)
+                        self.events.append(("edge", edge))
+                        self.touching[match.a].append(edge)
+                        self.touching[match.b].append(edge)
 
     def latest(self, record_id: str) -> str:
         """The latest version of an actor record held (itself if none supersedes it)."""

@@ -3,9 +3,10 @@
 A view holds only facts from records its viewer's agency may see (markings.visible), about
 the latest versions of actor records, not withdrawn. It follows the index's event log: an
 arriving actor, match or edge is applied in place (union-find joins contract two nodes);
-a ``same_as`` judgement joins in place too; a retired record or a ``not_same_as`` replays the
-log into a fresh view, judgements first, so a ``not_same_as`` is never overridden by the
-scorer.
+a ``same_as`` judgement joins in place too. A retired record or a ``not_same_as`` cannot be
+undone in a union-find: the clusters it touches are formed again from the facts naming their
+members, judgements first, so a ``not_same_as`` is never overridden by the scorer. The rest
+of the graph stays as it is.
 """
 
 from __future__ import annotations
@@ -46,19 +47,23 @@ class View:
         return view
 
     def update(self) -> View:
-        """Apply what arrived since the last update; replay all if something was retired."""
-        events = self.index.events[self.offset:]
-        if self.offset and any(kind == "retired" or (kind == "judgement" and (
-                not fact.same or self._pair(fact) in self.judged)) for kind, fact in events):
-            fresh = View(self.viewer, self.index)
-            fresh._replay()
-            self.__dict__.update(fresh.__dict__)
-            return self
+        """Apply what arrived since the last update.
+
+        A retired record, or a judgement that takes back what the view holds (a
+        ``not_same_as``, or a pair judged again), re-forms only the clusters it touches.
+        """
         if not self.offset:
             self._replay()
             return self
+        events = self.index.events[self.offset:]
         for kind, fact in events:
-            self._apply(kind, fact)
+            if kind == "retired":
+                self._reform(self._named_by(fact))
+            elif kind == "judgement" and (not fact.same or self._pair(fact) in self.judged):
+                self.judged.add(self._pair(fact))
+                self._reform(set(self._pair(fact)))
+            else:
+                self._apply(kind, fact)
         self.offset += len(events)
         return self
 
@@ -76,6 +81,54 @@ class View:
             if kind != "judgement":
                 self._apply(kind, fact)
         self.offset = len(events)
+
+    # --- re-forming clusters ---------------------------------------------------------------
+
+    def _named_by(self, record_id: str) -> set[str]:
+        """The actor records whose clusters a retired record leaves changed."""
+        if self.index.held[record_id].type == "actor":
+            return {record_id}
+        return {self.index.latest(end) for fact in self.index.told.get(record_id, ())
+                for end in (fact.a, fact.b)}
+
+    def _reform(self, records: set[str]) -> None:
+        """Form the clusters of ``records`` again from the facts that still hold.
+
+        Their nodes go; their members that the viewer still sees come back one by one,
+        then the judgements, matches and edges naming any of them (a match may join a
+        cluster outside again, an edge ties to one), as a replay of the whole log would.
+        """
+        roots = {self.clusters.find(record) for record in records if record in self.order}
+        members = [member for root in roots for member in self.graph.nodes[root]["members"]]
+        self.graph.remove_nodes_from(roots)
+        self.clusters.forget(members)
+        for member in members:
+            if not self.sees(member):
+                del self.order[member]
+        live = sorted((m for m in members if m in self.order), key=self.order.__getitem__)
+        for member in live:
+            self._place(member)
+        named = [fact for member in live for version in self.index.versions(member)
+                 for fact in self.index.touching.get(version, ())]
+        latest: dict[frozenset[str], Judgement] = {}
+        for fact in named:
+            if isinstance(fact, Judgement):
+                pair = self._pair(fact)
+                if pair not in latest or latest[pair].created <= fact.created:
+                    latest[pair] = fact
+        for judgement in sorted(latest.values(), key=lambda j: j.same):  # apart first
+            self._judge(judgement)
+        matches = {id(match): match for member in live
+                   for match in self.index.matches.get(member, ())}
+        for match in sorted(matches.values(), key=self._arrival):
+            if match.accepted or match.apart:
+                self._match(match)
+        for edge in dict.fromkeys(fact for fact in named if isinstance(fact, Edge)):
+            self._add_edge(edge)
+
+    def _arrival(self, match: Match) -> int:
+        """When a match came to the view: with the later of its two actors."""
+        return max(self.order.get(match.a, -1), self.order.get(match.b, -1))
 
     # --- applying facts -------------------------------------------------------------------
 
@@ -98,7 +151,14 @@ class View:
     def _add_actor(self, record_id: str) -> None:
         if not self.sees(record_id) or record_id in self.order:
             return
-        self.order[record_id] = len(self.order)
+        self.order[record_id] = self.index.arrival[record_id]  # the same in every view
+        self._place(record_id)
+        for version in self.index.versions(record_id):  # edges that named it, or earlier
+            for edge in self.pending.pop(version, ()):
+                self._add_edge(edge)
+
+    def _place(self, record_id: str) -> None:
+        """An actor record of the view into its cluster's node."""
         held, actor = self.index.held[record_id], self.index.actors[record_id]
         node = self._node(self.clusters.find(record_id))
         node["members"].append(record_id)
@@ -106,10 +166,8 @@ class View:
         node["countries"].update(actor.profile.countries)
         node[LISTED].update(actor.listings)
         node["kinds"].add(actor.profile.kind)
-        node.setdefault("name", actor.name)
-        for version in self.index.versions(record_id):  # edges that named it, or earlier
-            for edge in self.pending.pop(version, ()):
-                self._add_edge(edge)
+        if self.order[record_id] < node.get("first", len(self.index.arrival)):
+            node["first"], node["name"] = self.order[record_id], actor.name
 
     def _node(self, root: str) -> dict[str, Any]:
         if root not in self.graph:
@@ -149,8 +207,8 @@ class View:
         merged, absorbed = self._node(keep), self.graph.nodes[gone]
         merged["members"] += absorbed["members"]
         merged["members"].sort(key=self.order.__getitem__)
-        merged["name"] = self.graph.nodes[min(before, key=self.order.__getitem__)].get(
-            "name", absorbed.get("name"))
+        if absorbed["first"] < merged["first"]:
+            merged["first"], merged["name"] = absorbed["first"], absorbed["name"]
         for key in ("agencies", "countries", LISTED, "kinds", "roles", "violations"):
             merged[key] |= absorbed[key]
         for neighbour, data in list(self.graph.adj[gone].items()):
