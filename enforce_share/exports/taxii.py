@@ -179,7 +179,10 @@ def _moment(value: str) -> datetime | None:
 
 
 def _decode(cursor: str, filters: Filters) -> Key:
-    data = unpack_cursor(cursor)
+    try:
+        data = unpack_cursor(cursor)
+    except InvalidInput:
+        data = {}
     key, fingerprint = data.get("k"), data.get("f")
     if (fingerprint != filters.fingerprint() or not isinstance(key, list) or len(key) != 3
             or not isinstance(key[0], str) or not all(type(v) is int and 0 <= v < 2**62

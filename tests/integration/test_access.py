@@ -12,12 +12,14 @@ from sqlalchemy import select, update
 from enforce_share.access.models import ApiToken
 from enforce_share.audit import trail
 from enforce_share.db import utcnow
+from enforce_share.exports.identifiers import collection_id
 
 from ..conftest import client_as, token_for
 
 SHARED = {"tlp": "green", "releasable_to": ["GBR", "USA"]}
 ROLES = ("analyst", "liaison", "admin")
 PUBLIC, PEOPLE = "public", ("analyst", "liaison")
+TAXII_GREEN = f"/taxii2/api/collections/{collection_id('green')}"
 
 #: (method, path, who may: "public" or the roles) — every endpoint of the API.
 ENDPOINTS = [
@@ -38,6 +40,14 @@ ENDPOINTS = [
     ("GET", "/api/v1/graph/paths?from={record}", PEOPLE),
     ("GET", "/api/v1/graph/hubs", PEOPLE),
     ("GET", "/api/v1/graph/neighbourhood/{record}?format=svg", PEOPLE),
+    ("GET", "/api/v1/export/stix?type=actor", PEOPLE),
+    ("GET", "/api/v1/export/csv?type=actor", PEOPLE),
+    ("GET", "/taxii2/", PEOPLE),
+    ("GET", "/taxii2/api/", PEOPLE),
+    ("GET", "/taxii2/api/collections/", PEOPLE),
+    ("GET", f"{TAXII_GREEN}/", PEOPLE),
+    ("GET", f"{TAXII_GREEN}/objects/", PEOPLE),
+    ("GET", f"{TAXII_GREEN}/manifest/", PEOPLE),
     ("GET", "/api/v1/cases/{case}/brief?format=md", ("liaison",)),
     ("GET", "/api/v1/checkpoints/GBR", ("analyst", "liaison", "admin")),
     ("GET", "/api/v1/feed?origin=GBR", ()),  # partner nodes only, by signature
@@ -87,10 +97,16 @@ def test_each_role_against_each_endpoint(app, tokens, record, drafts, method, pa
         assert response.status_code in expected, response.json
     elif role is None:
         assert response.status_code == 401
-        assert response.json["error"]["code"] == "unauthorized"
+        assert error_code(response) == "unauthorized"
     else:
         assert response.status_code == 403
-        assert response.json["error"]["code"] == "forbidden"
+        assert error_code(response) == "forbidden"
+
+
+def error_code(response) -> str:
+    """The stable error code: of our JSON error body, or of a TAXII error message (/taxii2/)."""
+    body = response.json
+    return body["error"]["code"] if "error" in body else body["error_code"]
 
 
 def test_openapi_states_the_security_of_each_operation(client) -> None:
@@ -105,7 +121,7 @@ def test_openapi_states_the_security_of_each_operation(client) -> None:
     assert "security" not in paths["/api/v1/node"]["get"]
     guarded = [(path, method) for path, operations in paths.items()
                for method, operation in operations.items() if "security" in operation]
-    assert len(guarded) == 21  # all but node, JWK Set, OpenAPI and signing in
+    assert len(guarded) == 23  # all but node, JWK Set, OpenAPI and signing in
 
 
 def test_an_expired_token_is_refused(app, node, tokens) -> None:

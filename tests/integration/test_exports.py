@@ -20,6 +20,7 @@ from enforce_share.app import create_app
 from enforce_share.audit import trail
 from enforce_share.cli import main
 from enforce_share.exports.identifiers import record_object_id
+from enforce_share.exports.stix import StixView
 from enforce_share.markings import visible
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
@@ -197,6 +198,20 @@ def test_what_the_agency_may_not_see_never_appears(world, api) -> None:
     assert objects_of(bundle, world["G_OWNS"]) == []  # one end is not GBR's to see
     assert only(bundle, world["G_RED"], "identity")["object_marking_refs"] == [
         "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]  # its own RED: TLP:RED
+
+
+def test_the_stix_view_shows_each_viewer_only_its_records(world, node: Node) -> None:
+    wanted = [world[name] for name in ("U_HIDDEN", "G_RED", "U_ACTOR", "G_GONE")]
+    with node.reading() as session:
+        rows = list(session.scalars(select(Record).where(Record.id.in_(wanted))))
+
+        def shown(viewer: str) -> set[str]:
+            return {item["x_enforce_share_record_id"]
+                    for item in StixView(session, viewer).objects(rows)}
+
+        assert shown("GBR") == {world["G_RED"], world["U_ACTOR"]}
+        assert shown("USA") == {world["U_HIDDEN"], world["U_ACTOR"]}
+        assert shown("CAN") == set()
 
 
 def test_records_become_the_stix_objects_documented(world, api) -> None:
