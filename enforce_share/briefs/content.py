@@ -70,7 +70,7 @@ def summary(evidence: Evidence, case: dict[str, Any], violations: list[dict[str,
     rows = evidence.rows.values()
     count = Counter(row.type for row in rows)
     lines.append(
-        f"This brief stands on {len(evidence.rows)} signed records reported by "
+        f"This brief stands on {_n(len(evidence.rows), 'signed record')} reported by "
         f"{_and(sorted({row.origin for row in rows}))}: {_n(count['violation'], 'violation')}"
         f", {_n(count['procurement_trend'], 'procurement trend')} and "
         f"{_n(count['actor'], 'actor record')} resolved into "

@@ -68,6 +68,8 @@ def pdf(context: dict[str, Any]) -> bytes:
     """
     # Imported here: WeasyPrint loads Pango when imported, which the other formats never need.
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     page = html(context, picture_format="png")
-    return HTML(string=page).write_pdf(pdf_identifier=False)
+    inline_only = URLFetcher(allowed_protocols={"data"})  # no file or network read, ever
+    return HTML(string=page, url_fetcher=inline_only).write_pdf(pdf_identifier=False)

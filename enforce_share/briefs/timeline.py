@@ -104,4 +104,6 @@ def draw(timeline: list[Event], fmt: str = "png", dpi: int = 150) -> bytes | Non
 
 
 def _short(title: str) -> str:
-    return title if len(title) <= 48 else title[:46] + "…"
+    """A label of at most 48 characters; ``$`` escaped (matplotlib would read maths)."""
+    short = title if len(title) <= 48 else title[:46] + "…"
+    return short.replace("$", r"\$")

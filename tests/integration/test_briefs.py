@@ -185,6 +185,15 @@ def test_the_brief_says_what_the_records_say(world, node: Node) -> None:
     assert "data:image/png;base64," in network
 
 
+def test_text_from_records_stays_text_in_html(world, node: Node) -> None:
+    (case,) = node.add_records([Draft("case", GBR_WIDE, {
+        "title": "<script>alert(1)</script> & co", "lead_agency": "GBR", "status": "open",
+        "opened": "2026-04-09", "records": [world["G2"]]})])
+    page = brief_text(node, case.id, "html")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
+    assert set(re.findall(r'(?:src|href)="([a-z]+):', page)) == {"data"}  # self-contained
+
+
 def test_each_record_s_provenance_is_verified_again(world, node: Node) -> None:
     text = brief_text(node, world["C"])
     provenance = text[text.index("## Provenance"):text.index("## Appendix")]
