@@ -1,17 +1,22 @@
-"""`enforce-share export stix|csv`: what a search finds, in a standard format, to a file."""
+"""`enforce-share export stix|csv|bundle`: what a search finds, as STIX 2.1, CSV or a signed
+bundle, to a file."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from .adapters.bundle_file import bundle_writer
 from .cli_context import audited, open_node
+from .errors import InvalidInput
 from .exports import service
 from .exports.selection import export_query
 from .schemas.exports import EXPORT_DEFAULT, EXPORT_MAX
+from .schemas.fields import AGENCIES
 from .schemas.search import SORTS
 from .search.query import LISTS
 
@@ -29,10 +34,14 @@ def query_options(command: Callable[..., Any]) -> Callable[..., Any]:
         command = click.option(f"--{name}", name, help=text)(command)
     command = click.option("--sort", type=click.Choice(SORTS),
                            help="Which records come first (and make the limit).")(command)
-    command = click.option("--limit", type=int, default=EXPORT_DEFAULT, show_default=True,
-                           help=f"The most records to export (at most {EXPORT_MAX}).")(command)
-    return click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                        help="The file to write (- for standard output).")(command)
+    return click.option("--limit", type=int, default=EXPORT_DEFAULT, show_default=True,
+                        help=f"The most records to export (at most {EXPORT_MAX}).")(command)
+
+
+def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The required ``--out FILE``."""
+    return click.option("--out", required=True, help=help_text,
+                        type=click.Path(dir_okay=False, path_type=Path))
 
 
 def _given(params: dict[str, Any]) -> dict[str, Any]:
@@ -41,8 +50,18 @@ def _given(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write(out: Path, text: str) -> None:
-    with click.open_file(str(out), "wb") as stream:  # bytes: CSV's CRLF stays as written
-        stream.write(text.encode("utf-8"))
+    """Write ``text`` to ``out`` (``-``: standard output), a file only its owner may read: an
+    export may hold this agency's RED records."""
+    if str(out) == "-":
+        click.get_binary_stream("stdout").write(text.encode("utf-8"))
+        return
+    try:
+        handle = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "wb") as stream:  # bytes: CSV's CRLF stays as written
+            stream.write(text.encode("utf-8"))
+    except OSError as exc:
+        raise InvalidInput(f"Cannot write {out}: {exc.strerror}") from exc
 
 
 def _run(ctx: click.Context, kind: str, out: Path, params: dict[str, Any]) -> None:
@@ -64,6 +83,7 @@ def export() -> None:
 
 @export.command()
 @query_options
+@out_option("The file to write (- for standard output).")
 @click.pass_context
 def stix(ctx: click.Context, out: Path, **params: Any) -> None:
     """A STIX 2.1 bundle (--case ID: a case and its records), TLP 2.0 markings."""
@@ -72,7 +92,32 @@ def stix(ctx: click.Context, out: Path, **params: Any) -> None:
 
 @export.command("csv")
 @query_options
+@out_option("The file to write (- for standard output).")
 @click.pass_context
 def csv_table(ctx: click.Context, out: Path, **params: Any) -> None:
     """CSV, one row per record, the body in dotted columns (lists joined with "; ")."""
     _run(ctx, "csv", out, params)
+
+
+@export.command("bundle")
+@query_options
+@out_option("The bundle file to write (.gz: gzip), readable by its owner only.")
+@click.option("--for", "recipient", type=click.Choice(AGENCIES, case_sensitive=False),
+              help="The agency it is for: records go in full where it may see them "
+                   "[default: this node's].")
+@click.pass_context
+def signed_bundle(ctx: click.Context, out: Path, recipient: str | None, **params: Any) -> None:
+    """A signed bundle (the offline-exchange format) of what the search finds: each record
+    as its origin signed it, verifiable with `enforce-share bundle import` or any JOSE
+    library."""
+    given = _given(params)
+    query, limit = export_query(given)
+    node = open_node(ctx)
+    recipient = (recipient or node.agency).upper()
+    with bundle_writer(out) as write:
+        written = service.signed_bundle(node, query, node.agency, write, limit, recipient)
+    audited(ctx, "export bundle", query=given, recipient=recipient, file=str(out),
+            records=written.records)
+    left = f"; {len(written.withheld)} left out" if written.withheld else ""
+    click.echo(f"wrote {out} for {recipient}: {len(written.records)} records ({written.total} "
+               f"matched the query{left})")

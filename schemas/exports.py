@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .fields import Pattern, Text, Timestamp
+from .fields import Agency, Pattern, Text, Timestamp
 from .records import Strict
 from .search import SearchQuerySchema
 
@@ -25,6 +25,14 @@ class ExportQuerySchema(SearchQuerySchema):
         min=1, max=EXPORT_MAX), metadata={"description": "The most records to export (the "
                                                          "response's X-Total-Count says how "
                                                          "many matched)."})
+
+
+class ExportBundleQuerySchema(ExportQuerySchema):
+    """GET /api/v1/export/bundle: the export's filters, and the agency the bundle is for."""
+
+    for_ = Agency(data_key="for", metadata={
+        "description": "The agency it is for: records go in full where it may see them (the "
+                       "others are left out); default the caller's."})
 
 
 def _listed(name: str, description: str) -> Pattern:

@@ -1,7 +1,8 @@
-"""/api/v1/export/stix and /api/v1/export/csv: a search's records as a STIX 2.1 bundle or CSV."""
+"""/api/v1/export/stix|csv|bundle: a search's records as STIX 2.1, CSV or a signed bundle."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response
@@ -9,9 +10,9 @@ from marshmallow import RAISE
 
 from ..access.roles import ANALYST
 from ..exports import service
+from ..exports.selection import query_of
 from ..exports.service import Export
-from ..schemas.exports import ExportQuerySchema
-from ..search.query import Query
+from ..schemas.exports import ExportBundleQuerySchema, ExportQuerySchema
 from .auth import Blueprint, audited, node, principal
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/export",
@@ -43,7 +44,7 @@ def stix(query: dict[str, Any]) -> Response:
     """What the search finds (or a case: `case=<id>`) as a STIX 2.1 bundle: actors as
     identity or threat-actor, violations and trends as reports, cases as groupings, links and
     parties as relationships, each marked with its TLP 2.0 marking definition."""
-    export = service.stix(node(), Query.of(query), principal().agency, query["limit"])
+    export = service.stix(node(), query_of(query), principal().agency, query["limit"])
     return download(export, "enforce-share.stix.json")
 
 
@@ -55,5 +56,33 @@ def stix(query: dict[str, Any]) -> Response:
 @blp.alt_response(410, response="GONE")
 def csv(query: dict[str, Any]) -> Response:
     """What the search finds as CSV: one row per record, the body in dotted columns."""
-    export = service.table(node(), Query.of(query), principal().agency, query["limit"])
+    export = service.table(node(), query_of(query), principal().agency, query["limit"])
     return download(export, "enforce-share.csv")
+
+
+@blp.route("/bundle")
+@blp.requires(ANALYST)
+@blp.arguments(ExportBundleQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, {"type": "string", "description": "JSON Lines: the offline-exchange "
+                                                    "format (`enforce-share bundle import`)."},
+              content_type="application/x-ndjson", headers={
+                  **HEADERS, "X-Withheld-Count": {
+                      "description": "Records found but left out: not released to the agency "
+                                     "the bundle is for, or past the newest checkpoint held.",
+                      "schema": {"type": "integer"}}})
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(410, response="GONE")
+def bundle(query: dict[str, Any]) -> Response:
+    """What the search finds as a signed bundle for an agency (`for`, default yours): each
+    record with its origin's signature, placeholders and signed checkpoints, so the
+    recipient verifies every record, its log's hash chain and the checkpoint."""
+    lines: list[bytes] = []
+    written = service.signed_bundle(
+        node(), query_of(query), principal().agency,
+        lambda line: lines.append(json.dumps(line, ensure_ascii=False,
+                                             separators=(",", ":")).encode() + b"\n"),
+        query["limit"], query.get("for_"))
+    audited(records=written.records, recipient=query.get("for_", principal().agency))
+    return Response(b"".join(lines), status=200, content_type="application/x-ndjson", headers={
+        "X-Total-Count": str(written.total), "X-Withheld-Count": str(len(written.withheld)),
+        "Content-Disposition": 'attachment; filename="enforce-share.bundle.jsonl"'})

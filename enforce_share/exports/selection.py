@@ -69,4 +69,9 @@ def export_query(params: dict[str, Any]) -> tuple[Query, int]:
         loaded = ExportQuerySchema().load(params)
     except ValidationError as exc:
         raise InvalidInput("Invalid export query", exc.normalized_messages()) from None
-    return Query.of(loaded), loaded["limit"]
+    return query_of(loaded), loaded["limit"]
+
+
+def query_of(loaded: dict[str, Any]) -> Query:
+    """The search query of loaded export parameters (without the export's own)."""
+    return Query.of({key: value for key, value in loaded.items() if key != "for_"})

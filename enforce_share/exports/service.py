@@ -1,4 +1,5 @@
-"""Exports as the API and the CLI ask for them: a search's records in one standard format.
+"""Exports as the API and the CLI ask for them: a search's records in a standard format
+(STIX 2.1, CSV) or as a signed bundle partners verify.
 
 Each export reads in one session: the search's pages (under the viewer's marks), then the
 rows it needs to write them out. What it returns names the records it holds, for the audit
@@ -7,12 +8,15 @@ trail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..node import Node
 from ..schemas.exports import EXPORT_DEFAULT
 from ..search.query import Query
 from ..signing.trust import TrustRegistry
+from ..sync.bundle import export_selection
 from . import csv, stix_bundle
 from .selection import Selection, select
 
@@ -47,3 +51,26 @@ def table(node: Node, query: Query, viewer: str, limit: int = EXPORT_DEFAULT) ->
     """CSV of what ``query`` finds for users of ``viewer``'s agency, one row per record."""
     found = _selection(node, query, viewer, limit)
     return Export(csv.to_csv(found.hits), csv.MEDIA_TYPE, found.record_ids, found.total)
+
+
+@dataclass(frozen=True)
+class Bundled:
+    """What a signed bundle holds in full, what it left out (and why), how many matched."""
+
+    records: list[str]
+    withheld: dict[str, str]
+    total: int
+
+
+def signed_bundle(node: Node, query: Query, viewer: str,
+                  write: Callable[[dict[str, Any]], None], limit: int = EXPORT_DEFAULT,
+                  recipient: str | None = None) -> Bundled:
+    """Write the signed bundle (the offline-exchange format, ``sync.bundle``) of what
+    ``query`` finds for ``viewer``'s agency, for ``recipient``'s (default the viewer's):
+    records in full where the recipient may see them, placeholders keeping each log's chain."""
+    with node.reading() as session:
+        found = select(session, node.postings, TrustRegistry.load(session), query, viewer,
+                       limit)
+        written = export_selection(session, node.agency, recipient or viewer,
+                                   found.record_ids, write)
+    return Bundled(written.written, written.withheld, found.total)

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from stix2validator import ValidationOptions, validate_string
 
+from enforce_share.adapters.bundle_file import read_bundle
 from enforce_share.app import create_app
 from enforce_share.audit import trail
 from enforce_share.cli import main
@@ -28,8 +29,10 @@ from enforce_share.records.drafts import Draft
 from enforce_share.records.ingest import ingest
 from enforce_share.records.models import LogHead, Record
 from enforce_share.records.queries import signed
+from enforce_share.records.verify import verify_signed_record
 from enforce_share.scenario import write_scenario
 from enforce_share.scenario.load import load_own_drafts
+from enforce_share.sync.bundle import import_bundle
 
 from ..conftest import client_as, token_for
 from ..factories import DraftFactory
@@ -374,3 +377,36 @@ def test_the_export_commands_write_files(world, node: Node, tmp_path) -> None:
                                    str(table)], env=env)
     assert refused.exit_code == 1 and refused.output.count("\n") == 1 and "limit" in (
         refused.output)
+
+
+def test_a_signed_bundle_holds_what_the_recipient_may_see(world, api, node: Node) -> None:
+    response = api.get("/api/v1/export/bundle?origin=GBR&type=actor&for=USA")
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    header, *pages = [json.loads(line) for line in response.get_data().splitlines()]
+    assert (header["from"], header["for"]) == ("GBR", "USA")
+    full = [entry for page in pages for entry in page["entries"] if "record" in entry]
+    assert {entry["record"]["id"] for entry in full} == {world["G_LISTED"], world["G_ACTOR2"]}
+    assert response.headers["X-Total-Count"] == "3"  # and G_RED: never for USA
+    assert response.headers["X-Withheld-Count"] == "1"
+    registry = node.registry()
+    for entry in full:  # each as its origin signed it
+        verify_signed_record(registry, entry)
+    assert api.get("/api/v1/export/bundle?for=FRA").status_code == 422
+
+
+def test_the_bundle_command_writes_a_file_the_partner_imports(world, node: Node, partner: Node,
+                                                              tmp_path) -> None:
+    out = tmp_path / "for-usa.jsonl.gz"
+    result = CliRunner().invoke(main, [
+        "--data-dir", str(node.config.data_dir), "export", "bundle", "--origin", "GBR",
+        "--type", "violation", "--for", "usa", "--out", str(out)],
+        env={"DATABASE_URL": node.config.database_url or ""})
+    assert result.exit_code == 0, result.output
+    assert "for USA: 1 records (1 matched the query)" in result.output
+    assert out.stat().st_mode & 0o777 == 0o600
+    with partner.transaction() as session:
+        add_partner(session, "USA", "GBR", node.jwks(), None)
+    (outcome,) = import_bundle(partner, read_bundle(out))
+    assert outcome.error is None and outcome.stored == 1
+    with partner.reading() as session:
+        assert session.scalar(select(Record.id).where(Record.id == world["G_VIOL"]))
