@@ -3,7 +3,8 @@
 An export takes the filters of ``GET /api/v1/search`` (``case=<id>`` exports a case: the case
 and every record it lists) and reads the search's pages up to ``limit`` records, in the
 search's order, so it finds exactly what the caller could page through, and no more: search
-reads its rows under the viewer's marks (``records.queries.visible_to``).
+reads its rows under the viewer's marks (``records.queries.visible_to``), and each is checked
+again with ``markings.visible`` before any export writes it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound
+from ..markings import visible
 from ..records.queries import get_record
 from ..schemas.exports import EXPORT_DEFAULT, ExportQuerySchema
 from ..schemas.search import MAX_LIMIT
@@ -56,7 +58,8 @@ def select(session: Session, postings: Postings, registry: TrustRegistry, query:
     page = replace(query, limit=min(MAX_LIMIT, limit), cursor=None)
     while True:
         results = search(session, postings, registry, page, viewer)
-        hits.extend(results.hits[: limit - len(hits)])
+        hits.extend([hit for hit in results.hits if visible(  # search did; checked again
+            viewer, hit.row.origin, hit.row.tlp, hit.row.releasable_to)][: limit - len(hits)])
         if results.next is None or len(hits) >= limit:
             return Selection(hits, results.total)
         page = replace(page, limit=min(MAX_LIMIT, limit - len(hits)), cursor=results.next)

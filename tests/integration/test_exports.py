@@ -365,6 +365,7 @@ def test_the_export_commands_write_files(world, node: Node, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert_valid(out.read_text(encoding="utf-8"))
     assert "grouping--" in out.read_text(encoding="utf-8")
+    assert out.stat().st_mode & 0o777 == 0o600  # it may hold the agency's RED records
     table = tmp_path / "actors.csv"
     result = runner.invoke(main, [*base, "export", "csv", "--type", "actor", "--out",
                                   str(table)], env=env)
