@@ -95,15 +95,16 @@ class StixView:
             wanted = {ref for found in self.known.values() if found.row.type == "link"
                       for ref in references(found.row, self.body(found.row))}
 
-    def object_id(self, record_id: str) -> str | None:
+    def object_id(self, record_id: str, *, end: bool = False) -> str | None:
         """The STIX id of the record ``record_id`` (any version) names, if the viewer may see
-        it (and, for a link, both its ends)."""
+        it (and, for a link, both its ends; a link is never the end of another, so links
+        naming each other cannot loop)."""
         found = self.known.get(record_id)
-        if found is None or not self.shown(found.row):
+        if found is None or not self.shown(found.row) or (end and found.row.type == "link"):
             return None
         body = self.body(found.row)
-        if found.row.type == "link" and not all(map(self.object_id, references(found.row,
-                                                                                body))):
+        if found.row.type == "link" and not all(
+                self.object_id(ref, end=True) for ref in references(found.row, body)):
             return None
         return record_object_id(stix_type(found.row, body), found.lineage.first_id)
 
@@ -138,7 +139,8 @@ class StixView:
         if row.type == "actor":
             return [self._actor(kind, own, body, **base, **named, **fields)]
         if row.type == "link":
-            source, target = self.object_id(body["from"]), self.object_id(body["to"])
+            source = self.object_id(body["from"], end=True)
+            target = self.object_id(body["to"], end=True)
             if source is None or target is None:
                 return []
             relation = RELATIONSHIP_TYPES.get(body["relation"], body["relation"].replace("_", "-"))

@@ -34,7 +34,7 @@ from .identifiers import collection_id
 from .stix import StixView
 from .stix_bundle import MEDIA_TYPE as STIX_MEDIA_TYPE
 from .stix_bundle import version
-from .stix_common import EXPORTED_TYPES, TLP2_CREATED, shared_objects
+from .stix_common import EXPORTED_TYPES, shared_objects
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
 ROOT = "api"
@@ -138,8 +138,8 @@ def manifest_entry(date_added: str, item: dict[str, Any]) -> dict[str, Any]:
 def _objects(session: Session, viewer: str, tlp: str, filters: Filters,
              after: Key | None) -> Iterator[tuple[Key, dict[str, Any]]]:
     """The collection's objects that pass ``filters``, in order, after the key ``after``."""
-    fixed = sorted(((TLP2_CREATED if item["type"] == "marking-definition" else item["created"],
-                     item) for item in shared_objects({tlp}, set(AGENCIES))),
+    fixed = sorted(((timestamp(parse_timestamp(item["created"])), item)  # as records write it
+                    for item in shared_objects({tlp}, set(AGENCIES))),
                    key=lambda pair: (pair[0], pair[1]["id"]))
     for index, (added, item) in enumerate(fixed):
         key = (added, 0, index)

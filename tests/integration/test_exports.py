@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -250,6 +251,19 @@ def only_type(bundle: dict[str, Any], stix_type: str, name_part: str) -> dict[st
     (found,) = [item for item in bundle["objects"]
                 if item["type"] == stix_type and name_part in item.get("name", "")]
     return found
+
+
+def test_links_naming_each_other_give_no_relationship_and_no_loop(world, api,
+                                                                  node: Node) -> None:
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    node.add_records([
+        Draft("link", SHARED, {"from": world["G_LISTED"], "to": second, "relation": "owns"},
+              id=first),
+        Draft("link", SHARED, {"from": world["G_LISTED"], "to": first, "relation": "owns"},
+              id=second)])
+    bundle = bundle_of(api, "type=link")
+    assert objects_of(bundle, first) == objects_of(bundle, second) == []
+    assert objects_of(bundle, world["G_SAME"])  # a link between actors still is one
 
 
 def test_a_record_is_one_object_across_its_versions(world, api, node: Node) -> None:

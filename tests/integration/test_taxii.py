@@ -154,6 +154,8 @@ def test_match_filters_and_the_manifest(world, taxii) -> None:
     assert by_id["objects"] == [report]
     at, _ = get(taxii, f"{path}/objects/?match[type]=report&match[version]={report['modified']}")
     assert at["objects"] == [report]
+    (marking,) = get(taxii, f"{path}/objects/?match[type]=marking-definition")[0]["objects"]
+    assert marking["name"] == "TLP:GREEN"
     manifest, headers = get(taxii, f"{path}/manifest/?match[type]=report")
     assert manifest["objects"] == [{"id": report["id"], "date_added": headers[
         "X-TAXII-Date-Added-First"], "version": report["modified"],
