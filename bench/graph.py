@@ -18,7 +18,6 @@ memory:
 from __future__ import annotations
 
 import argparse
-import gc
 import random
 import statistics
 import time
@@ -61,7 +60,6 @@ def resolution(records: int, seed: int) -> tuple[GraphIndex, View, list[dict], d
     start = time.perf_counter()
     index._score(arrived)
     scored = time.perf_counter() - start
-    gc.freeze()  # as GraphIndex does after a large read
     start = time.perf_counter()
     view = View.build("USA", index)
     built = time.perf_counter() - start

@@ -20,6 +20,8 @@ from .identifiers import one_keying_error
 from .profile import Profile
 
 THRESHOLD = 0.7
+FEATURES = ("name", "registration_agrees", "registration_conflicts", "registration_slips",
+            "contacts_shared", "address_overlap", "countries_shared", "same_kind")
 SKELETON_ONLY = 0.6  # credit for a word whose skeleton alone agrees with the other's
 INITIAL = 0.5  # credit, and weight, of a person's initial ("N." for "Nikolay")
 NATIVE_DIFFER = 0.5  # name likeness at most, when names in Han characters differ
@@ -37,6 +39,14 @@ class Match:
     @property
     def accepted(self) -> bool:
         return self.score >= THRESHOLD
+
+    def pack(self) -> tuple[Any, ...]:
+        """The match as plain values, quick to pickle (see ``unpack``)."""
+        return (self.a, self.b, self.score, *(self.features[name] for name in FEATURES))
+
+    @classmethod
+    def unpack(cls, packed: Sequence[Any]) -> Match:
+        return cls(packed[0], packed[1], packed[2], dict(zip(FEATURES, packed[3:], strict=True)))
 
     @property
     def apart(self) -> bool:

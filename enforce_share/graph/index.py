@@ -13,7 +13,7 @@ import gc
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +27,14 @@ from ..records.models import Record
 from ..search.models import SearchDoc
 from ..search.stamps import StampReader
 from .facts import Actor, Edge, Judgement, actor, link_fact, violation_edges
+from .fork import in_two
 
 GRAPH_TYPES = ("actor", "violation", "link")
 SHARED = {"r": "registration", "c": "contact", "a": "address"}
 #: Actors read in one go past which the cyclic garbage collector is told to leave them be:
 #: a full collection walking millions of index objects would stall one update ~100 ms.
 FREEZE_AFTER = 10_000
+FORK_FROM = 20_000  # actors scored in one go from which a second process helps
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,6 @@ class GraphIndex(StampReader):
             if progress:
                 progress(1)
         self._score(arrived)
-        if len(arrived) >= FREEZE_AFTER:
-            gc.freeze()  # what was just read lives long: no collection needs to walk it again
         return changed
 
     def _hold(self, record: dict[str, Any], arrived: list[str]) -> None:
@@ -133,30 +133,51 @@ class GraphIndex(StampReader):
             self.touching[fact.b].append(fact)
 
     def _score(self, arrived: list[str]) -> None:
-        """Score each new actor against the actors it shares a usable key with."""
+        """Score each new actor against the actors it shares a usable key with (a large
+        batch in two processes at once, see ``fork``)."""
+        large = len(arrived) >= FREEZE_AFTER
+        if large:  # what was just read lives long: collections need not walk it again, and
+            gc.freeze()  # a forked child copies fewer pages (a collection writes to them)
         new = set(arrived)
+
+        def score(share: Sequence[str]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+            return [(record_id, [match.pack() for match in self._candidates(record_id, new)])
+                    for record_id in share]
+
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        for part in (in_two(score, arrived) if len(arrived) >= FORK_FROM else [score(arrived)]):
+            found.update(part)
         for record_id in arrived:
-            held = self.actors[record_id]
-            seen: set[str] = set()
-            for key in keys(held.profile):
-                members = self.blocks[key]
-                limit = MAX_WORD_BLOCK if key.startswith("w:") else MAX_BLOCK
-                if len(members) > limit:
+            for packed in found[record_id]:
+                match = Match.unpack(packed)
+                self.matches[match.a].append(match)
+                self.matches[match.b].append(match)
+                if match.accepted or match.apart:
+                    self.events.append(("match", match))
+                elif shared := _shared(match):
+                    edge = Edge(match.a, match.b, "shares_identifier", shared, match.a)
+                    self.events.append(("edge", edge))
+                    self.touching[match.a].append(edge)
+                    self.touching[match.b].append(edge)
+        if large:
+            gc.freeze()
+
+    def _candidates(self, record_id: str, new: set[str]) -> list[Match]:
+        """One new actor scored against each actor sharing a usable key with it (a pair of
+        two new actors once, from the one with the smaller id)."""
+        profile = self.actors[record_id].profile
+        seen: set[str] = set()
+        found = []
+        for key in keys(profile):
+            members = self.blocks[key]
+            if len(members) > (MAX_WORD_BLOCK if key.startswith("w:") else MAX_BLOCK):
+                continue
+            for other in members:
+                if other == record_id or other in seen or (other in new and other > record_id):
                     continue
-                for other in members:
-                    if other == record_id or other in seen or (other in new and other > record_id):
-                        continue
-                    seen.add(other)
-                    match = compare(held.profile, self.actors[other].profile, self.rarity)
-                    self.matches[record_id].append(match)
-                    self.matches[other].append(match)
-                    if match.accepted or match.apart:
-                        self.events.append(("match", match))
-                    elif shared := _shared(match):
-                        edge = Edge(match.a, match.b, "shares_identifier", shared, match.a)
-                        self.events.append(("edge", edge))
-                        self.touching[match.a].append(edge)
-                        self.touching[match.b].append(edge)
+                seen.add(other)
+                found.append(compare(profile, self.actors[other].profile, self.rarity))
+        return found
 
     def latest(self, record_id: str) -> str:
         """The latest version of an actor record held (itself if none supersedes it)."""

@@ -11,6 +11,7 @@ of the graph stays as it is.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ import networkx as nx
 from ..entities.clusters import Clusters
 from ..entities.scoring import Match
 from .facts import Edge, Judgement
-from .index import GraphIndex
+from .index import FREEZE_AFTER, GraphIndex
 
 LISTED = "listings"
 
@@ -54,6 +55,8 @@ class View:
         """
         if not self.offset:
             self._replay()
+            if len(self.order) >= FREEZE_AFTER:
+                gc.freeze()  # its big dicts would otherwise be walked by the next collections
             return self
         events = self.index.events[self.offset:]
         for kind, fact in events:
