@@ -23,6 +23,10 @@ from tqdm import tqdm
 
 from enforce_share.records.drafts import KEY_TYPES, Draft
 
+#: No monitor thread: a process with one thread may fork a helper for large reads
+#: (graph.fork); tqdm's monitor only tames bars that stall.
+tqdm.monitor_interval = 0
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

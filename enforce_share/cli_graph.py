@@ -12,6 +12,10 @@ from .cli_context import audited, open_node
 from .graph import analyses, service
 from .graph.picture import draw
 
+#: No monitor thread: a process with one thread may fork a helper for large reads
+#: (graph.fork); tqdm's monitor only tames bars that stall.
+tqdm.monitor_interval = 0
+
 
 @click.command()
 @click.pass_context
