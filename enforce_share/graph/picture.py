@@ -32,6 +32,7 @@ def draw(graph: nx.Graph, centre: str | None = None, fmt: str = "svg",
     figure, axes = plt.subplots(figsize=(8, 6), dpi=100)
     try:
         axes.set_axis_off()
+        axes.margins(0.18)  # room for the labels of nodes at the edges
         if title:
             axes.set_title(title, fontsize=10)
         nodes = sorted(graph.nodes)
@@ -58,7 +59,8 @@ def draw(graph: nx.Graph, centre: str | None = None, fmt: str = "svg",
             handles.append(Line2D([], [], marker="o", linestyle="", color=SEVERAL,
                                   label="several agencies"))
         if handles:
-            axes.legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
+            axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                        fontsize=8, frameon=False)  # beside the network, never over a node
         out = io.BytesIO()
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}
         figure.savefig(out, format=fmt, metadata=metadata, bbox_inches="tight")
