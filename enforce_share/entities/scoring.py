@@ -22,37 +22,48 @@ from .profile import Profile
 THRESHOLD = 0.7
 FEATURES = ("name", "registration_agrees", "registration_conflicts", "registration_slips",
             "contacts_shared", "address_overlap", "countries_shared", "same_kind")
+_AGREES, _CONFLICTS = FEATURES.index("registration_agrees"), FEATURES.index(
+    "registration_conflicts")
 SKELETON_ONLY = 0.6  # credit for a word whose skeleton alone agrees with the other's
 INITIAL = 0.5  # credit, and weight, of a person's initial ("N." for "Nikolay")
 NATIVE_DIFFER = 0.5  # name likeness at most, when names in Han characters differ
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
-    """A scored pair of actor records and why it scored so."""
+    """A scored pair of actor records and why it scored so.
+
+    An index holds one per candidate pair, hundreds of thousands: the features are kept as
+    a tuple in ``FEATURES`` order (lists as tuples) and shown as a dict on demand.
+    """
 
     a: str
     b: str
     score: float
-    features: dict[str, Any]
+    values: tuple[Any, ...]
+
+    @property
+    def features(self) -> dict[str, Any]:
+        """What the score was made of, by name (as the API shows it)."""
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in zip(FEATURES, self.values, strict=True)}
 
     @property
     def accepted(self) -> bool:
         return self.score >= THRESHOLD
 
-    def pack(self) -> tuple[Any, ...]:
-        """The match as plain values, quick to pickle (see ``unpack``)."""
-        return (self.a, self.b, self.score, *(self.features[name] for name in FEATURES))
-
-    @classmethod
-    def unpack(cls, packed: Sequence[Any]) -> Match:
-        return cls(packed[0], packed[1], packed[2], dict(zip(FEATURES, packed[3:], strict=True)))
-
     @property
     def apart(self) -> bool:
         """Registry numbers that conflict: never one cluster, however others chain them."""
-        return bool(self.features["registration_conflicts"]
-                    and not self.features["registration_agrees"])
+        return bool(self.values[_CONFLICTS] and not self.values[_AGREES])
+
+    def pack(self) -> tuple[Any, ...]:
+        """The match as plain values, quick to pickle (see ``unpack``)."""
+        return (self.a, self.b, self.score, self.values)
+
+    @classmethod
+    def unpack(cls, packed: Sequence[Any]) -> Match:
+        return cls(*packed)
 
 
 class Rarity:
@@ -180,7 +191,9 @@ def compare(a: Profile, b: Profile, rarity: Rarity | None = None) -> Match:
                 "contacts_shared": contacts, "address_overlap": address,
                 "countries_shared": sorted(a.countries & b.countries),
                 "same_kind": a.kind == b.kind}
-    return Match(a.id, b.id, _score(features, a, b), features)
+    return Match(a.id, b.id, _score(features, a, b), tuple(
+        tuple(value) if isinstance(value, list) else value
+        for value in (features[name] for name in FEATURES)))
 
 
 def _registration(a: Profile, b: Profile) -> tuple[list[str], list[str], list[str]]:
