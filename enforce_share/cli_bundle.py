@@ -12,6 +12,7 @@ from .cli_context import audited, open_node, outcome_line
 from .errors import Error, InvalidInput
 from .schemas.fields import AGENCIES
 from .sync.bundle import export_bundle, import_bundle, parse_since
+from .sync.bundle_verify import LogProof, verify_bundle
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dict[str, int]:
@@ -55,7 +56,11 @@ def bundle_export(ctx: click.Context, recipient: str, since: dict[str, int], pat
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 def bundle_import(ctx: click.Context, path: Path) -> None:
-    """Verify and store a bundle made for this node, with exactly the checks of a pull."""
+    """Verify and store a bundle made for this node, with exactly the checks of a pull.
+
+    A selection bundle (a brief's companion, `export bundle`) is refused: check it with
+    `bundle verify` instead.
+    """
     node = open_node(ctx)
     with tqdm(total=bundle_size(path), desc="importing", unit="B", unit_scale=True,
               disable=None) as bar:
@@ -67,3 +72,32 @@ def bundle_import(ctx: click.Context, path: Path) -> None:
     failed = [outcome.origin for outcome in outcomes if outcome.error]
     if failed:
         raise Error(f"{', '.join(failed)} not imported in full (see above)")
+
+
+@bundle.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def bundle_verify(ctx: click.Context, path: Path) -> None:
+    """Check a bundle, storing nothing: each record's signature, each log's hash chain and
+    signed checkpoint, against this node's trusted keys (exit 0, or 1 with the reason)."""
+    node = open_node(ctx)
+    with node.reading() as session, tqdm(total=bundle_size(path), desc="verifying", unit="B",
+                                         unit_scale=True, disable=None) as bar:
+        proof = verify_bundle(session, read_bundle(path, bar.update))
+    for log in proof.logs:
+        click.echo(_proof_line(log))
+    header = proof.header
+    kind = ("selection bundle (evidence only: `bundle import` refuses it)" if header.selection
+            else "exchange bundle")
+    click.echo(f"verified: {kind} from {header.exporter} for {header.recipient}, created "
+               f"{header.created}")
+
+
+def _proof_line(log: LogProof) -> str:
+    """One origin's log as `bundle verify` found it."""
+    if log.last < log.first:
+        return f"{log.origin}: no entries; signed checkpoint at seq {log.checkpoint} verified"
+    records = f"{log.records} record{'' if log.records == 1 else 's'}"
+    placeholders = f"{log.placeholders} placeholder{'' if log.placeholders == 1 else 's'}"
+    return (f"{log.origin}: {records} verified, {placeholders}, seqs {log.first}-{log.last}; "
+            f"the chain reaches the signed checkpoint at seq {log.checkpoint}")

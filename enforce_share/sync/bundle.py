@@ -4,6 +4,9 @@ A bundle is the header ``{"bundle", "from", "for", "created"}`` followed by feed
 as this node's feed serves them to the ``for`` partner. Import cuts each page to what a pull
 would ask for (the entries after the seq held) and applies it with the puller's own
 ``apply_page``: the same checks, quarantine and blocking, with ``from`` as the peer.
+
+A *selection* bundle (header ``"bundle": SELECTION``) has the same lines but holds only chosen
+records in full: evidence to verify (``sync.bundle_verify``), which import refuses.
 """
 
 from __future__ import annotations
@@ -25,8 +28,36 @@ from ..schemas.fields import AGENCIES
 from .feed import StoredEntry, feed_page, placeholder
 from .puller import PAGE, Outcome, apply_page, resume_point
 
+#: The header's ``bundle`` of an exchange bundle: a partner's logs, to import.
 FORMAT = "enforce-share/1"
+#: The header's ``bundle`` of a selection bundle: chosen records and placeholders for every
+#: other entry, to verify only (importing it would hold those entries as never released).
+SELECTION = "enforce-share-selection/1"
 HEADER_KEYS = {"bundle", "from", "for", "created"}
+
+
+@dataclass(frozen=True)
+class Header:
+    """A bundle's first line, checked for shape: its format, exporter, recipient and time."""
+
+    format: str
+    exporter: str
+    recipient: str
+    created: Any
+
+    @property
+    def selection(self) -> bool:
+        """Whether the bundle is a selection (evidence), not an exchange bundle (a log)."""
+        return self.format == SELECTION
+
+
+def read_header(line: Any) -> Header:
+    """The header of a bundle of either format; InvalidInput unless it is one."""
+    if not isinstance(line, dict) or set(line) != HEADER_KEYS or line["bundle"] not in (
+            FORMAT, SELECTION) or line["from"] not in AGENCIES or line["for"] not in AGENCIES:
+        raise InvalidInput(f"not an {FORMAT} or {SELECTION} bundle: the first line must be "
+                           '{"bundle", "from", "for", "created"}')
+    return Header(line["bundle"], line["from"], line["for"], line["created"])
 
 
 @dataclass
@@ -89,14 +120,15 @@ def _export_log(session: Session, recipient: str, origin: str, after: int,
 def import_bundle(node: Any, lines: Iterable[Any]) -> list[Outcome]:
     """Apply a bundle's pages in order, each as the puller applies a page; one outcome a log.
 
-    Refused whole (InvalidInput) if the header is not for this node or a line is not a page;
-    a page that fails verification stops only its origin's log, as in a pull.
+    Refused whole (InvalidInput), storing nothing, if the header is a selection bundle's or
+    not for this node, or a line is not a page; a page that fails verification stops only
+    its origin's log, as in a pull.
     """
     stream = iter(lines)
     exporter = _exporter(node, next(stream, None))
     outcomes: dict[str, Outcome] = {}
     for number, page in enumerate(stream, 2):
-        origin = _page_origin(page, number)
+        origin = page_origin(page, number)
         if origin == node.agency:  # only this node writes its log; a pull never asks for it
             continue
         outcome = outcomes.setdefault(origin, Outcome(exporter, origin))
@@ -105,14 +137,17 @@ def import_bundle(node: Any, lines: Iterable[Any]) -> list[Outcome]:
     return list(outcomes.values())
 
 
-def _exporter(node: Any, header: Any) -> str:
-    """The exporting agency named by a header meant for this node; InvalidInput otherwise."""
-    if not isinstance(header, dict) or header.get("bundle") != FORMAT or set(
-            header) != HEADER_KEYS or header["from"] not in AGENCIES or header[
-                "for"] not in AGENCIES:
-        raise InvalidInput(f"not an {FORMAT} bundle: the first line must be "
-                           '{"bundle", "from", "for", "created"}')
-    exporter, recipient = header["from"], header["for"]
+def _exporter(node: Any, line: Any) -> str:
+    """The exporting agency named by an exchange bundle's header meant for this node;
+    InvalidInput otherwise."""
+    header = read_header(line)
+    exporter, recipient = header.exporter, header.recipient
+    if header.selection:  # its placeholders would stand for records this node may be owed
+        raise InvalidInput(
+            "this is a selection bundle (chosen records, the rest as hashes): evidence to "
+            "check with `enforce-share bundle verify FILE`, not a log to import; for the "
+            f"logs themselves pull from {exporter} or ask it for `enforce-share bundle "
+            f"export --for {recipient}`")
     if recipient != node.agency:
         raise InvalidInput(f"this bundle is for {recipient}, not for this node "
                            f"({node.agency}): ask {exporter} for one exported --for {node.agency}")
@@ -125,7 +160,8 @@ def _exporter(node: Any, header: Any) -> str:
     return exporter
 
 
-def _page_origin(page: Any, number: int) -> str:
+def page_origin(page: Any, number: int) -> str:
+    """The origin of line ``number`` of a bundle; InvalidInput unless it is a feed page."""
     if not isinstance(page, dict) or page.get("origin") not in AGENCIES or not isinstance(
             page.get("entries"), list):
         raise InvalidInput(f"line {number} of the bundle is not a feed page")
@@ -141,7 +177,7 @@ def _import_page(node: Any, exporter: str, origin: str, page: dict[str, Any],
         outcome.error = blocked
         return
     entries = page["entries"]
-    start = _first_seq(entries, held)
+    start = first_seq(entries, held)
     if start > held + 1:  # a later bundle than this node has: nothing stored, nothing blamed
         outcome.error = (f"the bundle starts at seq {start} but this node holds up to {held}: "
                          "import the earlier bundle first")
@@ -161,7 +197,7 @@ def _import_page(node: Any, exporter: str, origin: str, page: dict[str, Any],
     outcome.held = progress.heads.get(origin, (held, ""))[0]
 
 
-def _first_seq(entries: list[Any], held: int) -> int:
+def first_seq(entries: list[Any], held: int) -> int:
     """The seq the page starts at, as its first entry claims (held + 1 if it claims none)."""
     if not entries or not isinstance(entries[0], dict):
         return held + 1
@@ -197,26 +233,26 @@ class Selection:
 def export_selection(session: Session, exporter: str, recipient: str, record_ids: Iterable[str],
                      write: Callable[[dict[str, Any]], None], *, created: str | None = None,
                      limit: int = PAGE) -> Selection:
-    """Write a bundle of :data:`FORMAT` holding only the records ``record_ids``, for
+    """Write a selection bundle (:data:`SELECTION`) of the records ``record_ids``, for
     ``recipient``'s agency; return what went in.
 
-    The lines are those of :func:`export_bundle`: the header ``{"bundle", "from": exporter,
-    "for": recipient, "created"}``, then for each origin of a selected record its log's feed
-    pages from seq 1 to the newest checkpoint held, in pages of ``limit`` entries, each page
-    carrying that signed checkpoint. Selected records go in full; every other entry is a
-    placeholder (origin, seq, hash), so the hash chain still runs from the zero head to the
-    checkpoint's head and anyone holding the origins' public keys can verify each record,
-    the chain and the checkpoint (a partner node with ``import_bundle``; anyone else with a
-    standard JWS library, RFC 7515 appendix F over the RFC 8785 bytes).
+    The lines are those of :func:`export_bundle` but for the header's format: the header
+    ``{"bundle": SELECTION, "from": exporter, "for": recipient, "created"}``, then for each
+    origin of a selected record its log's feed pages from seq 1 to the newest checkpoint
+    held, in pages of ``limit`` entries, each page carrying that signed checkpoint. Selected
+    records go in full; every other entry is a placeholder (origin, seq, hash), so the hash
+    chain still runs from the zero head to the checkpoint's head and anyone holding the
+    origins' public keys can verify each record, the chain and the checkpoint (a node with
+    ``enforce-share bundle verify``, :func:`sync.bundle_verify.verify_bundle`; anyone else
+    with a standard JWS library, RFC 7515 appendix F over the RFC 8785 bytes).
 
     A selected record goes in full only if ``recipient``'s agency may see it
     (:func:`markings.visible`) and it was not withdrawn; one seq'd past the newest checkpoint
     held cannot be anchored and is left out too: see ``Selection.withheld``. ``created``
     fixes the header's time (default now), so one selection can be written byte for byte
-    again. A node importing the bundle stores placeholders for the entries not selected and
-    a pull never asks for those seqs again: give it to a partner that holds these logs
-    already (its import then checks the checkpoints against its chain) or that wants only
-    this selection of them.
+    again. It is evidence, not a log: :func:`import_bundle` refuses it, since a node storing
+    its placeholders would take the entries left out as never released to it, and a pull
+    would not ask for them again.
     """
     if recipient not in AGENCIES or exporter not in AGENCIES:
         raise InvalidInput(f"{recipient if exporter in AGENCIES else exporter} is not a "
@@ -224,7 +260,7 @@ def export_selection(session: Session, exporter: str, recipient: str, record_ids
                            {"for": [f"One of: {', '.join(AGENCIES)}."]})
     selection = Selection()
     chosen = _chosen(session, recipient, sorted(set(record_ids)), selection)
-    write({"bundle": FORMAT, "from": exporter, "for": recipient,
+    write({"bundle": SELECTION, "from": exporter, "for": recipient,
            "created": created or timestamp()})
     for origin in sorted(chosen):
         checkpoint = session.scalar(select(Checkpoint).where(Checkpoint.origin == origin)

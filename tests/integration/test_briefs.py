@@ -22,6 +22,7 @@ from enforce_share.audit import trail
 from enforce_share.briefs.gather import gather
 from enforce_share.briefs.service import make_brief
 from enforce_share.cli import main
+from enforce_share.errors import InvalidInput
 from enforce_share.federation import AGENCY_ORDER
 from enforce_share.graph.picture import COLOURS
 from enforce_share.node import Node
@@ -33,6 +34,7 @@ from enforce_share.records.queries import signed, visible_to
 from enforce_share.scenario import write_scenario
 from enforce_share.scenario.load import load_own_drafts
 from enforce_share.sync.bundle import import_bundle
+from enforce_share.sync.bundle_verify import verify_bundle
 from enforce_share.sync.puller import pull_origin
 
 from ..conftest import client_as, make_node, token_for
@@ -342,7 +344,7 @@ def test_the_same_records_give_the_same_pdf_but_for_its_time(world, node: Node,
 @pytest.mark.parametrize(("fmt", "media_type", "start"), [
     ("pdf", "application/pdf", b"%PDF-"), ("html", "text/html", b"<!DOCTYPE html>"),
     ("md", "text/markdown", b"**TLP:AMBER+STRICT"), ("bundle", "application/x-ndjson",
-                                                     b'{"bundle":"enforce-share/1"'),
+                                                     b'{"bundle":"enforce-share-selection/1"'),
 ])
 def test_a_liaison_officer_downloads_each_format(world, liaison, fmt, media_type,
                                                  start) -> None:
@@ -417,17 +419,26 @@ def test_the_companion_bundle_lets_anyone_verify_every_statement(world, node: No
     assert sorted(verified["GBR"] + verified["USA"]) == sorted(made.records)
 
 
-def test_a_partner_imports_the_bundle_made_for_it(world, node: Node, tmp_path) -> None:
+def test_a_partner_verifies_the_bundle_made_for_it_and_cannot_import_it(world, node: Node,
+                                                                       tmp_path) -> None:
     canada = make_node(tmp_path / "can", "CAN")
     with canada.transaction() as session:
         add_partner(session, "CAN", "GBR", node.jwks(), None)
         add_partner(session, "CAN", "USA", node.jwks("USA"), None)
     made = make_brief(node, world["C"], "GBR", "bundle", recipient="CAN")
-    outcomes = import_bundle(canada, [json.loads(line) for line in made.content.splitlines()])
-    assert [(o.origin, o.error) for o in outcomes] == [("GBR", None)]  # no USA record is CAN's
+    lines = [json.loads(line) for line in made.content.splitlines()]
     with canada.reading() as session:
-        held = set(session.scalars(select(Record.id).where(Record.origin == "GBR")))
-    assert held == {world[name] for name in ("C", "GV", "G1", "G2", "G3")}  # not GT (strict)
+        proof = verify_bundle(session, lines)
+    assert (proof.header.selection, proof.header.recipient) == (True, "CAN")
+    (log,) = proof.logs  # no USA record is CAN's
+    assert (log.origin, log.records, log.first, log.last) == ("GBR", 5, 1, log.checkpoint)
+    full = {entry["record"]["id"] for page in lines[1:] for entry in page["entries"]
+            if "record" in entry}
+    assert full == {world[name] for name in ("C", "GV", "G1", "G2", "G3")}  # not GT (strict)
+    with pytest.raises(InvalidInput, match="selection bundle"):
+        import_bundle(canada, lines)
+    with canada.reading() as session:
+        assert set(session.scalars(select(Record.id).where(Record.origin != "CAN"))) == set()
     canada.close()
 
 

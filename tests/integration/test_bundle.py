@@ -1,4 +1,5 @@
-"""Offline bundles: export what a partner may see, import it with exactly the checks of a pull."""
+"""Offline bundles: export what a partner may see, import it with exactly the checks of a pull;
+selection bundles (chosen records) verified, never imported."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import rfc8785
 from click.testing import CliRunner, Result
+from joserfc.jwk import OKPKey
 from jwcrypto.jwk import JWKSet
 from jwcrypto.jws import JWS, InvalidJWSSignature
 from sqlalchemy import func, select
@@ -22,12 +24,15 @@ from sqlalchemy import func, select
 from enforce_share.cli import main
 from enforce_share.cli_bundle import bundle
 from enforce_share.config import ENVIRONMENT
-from enforce_share.errors import InvalidInput
+from enforce_share.errors import InvalidInput, VerificationError
 from enforce_share.markings import releasable
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.models import Checkpoint, LogHead, Placeholder, Record
+from enforce_share.signing import jws
+from enforce_share.signing.models import TrustedKey
 from enforce_share.sync.bundle import export_bundle, export_selection, import_bundle
+from enforce_share.sync.bundle_verify import verify_bundle
 from enforce_share.sync.models import Quarantined, SyncState
 from enforce_share.sync.puller import pull_origin
 
@@ -365,7 +370,8 @@ def test_a_selection_holds_only_the_chosen_records_and_verifies_without_a_node(
     with gbr.reading() as session:
         selection = export_selection(session, "GBR", "AUS", picked, lines.append)
     header, pages = lines[0], lines[1:]
-    assert (header["bundle"], header["from"], header["for"]) == ("enforce-share/1", "GBR", "AUS")
+    assert (header["bundle"], header["from"], header["for"]) == (
+        "enforce-share-selection/1", "GBR", "AUS")
     assert selection.withheld == {} and sorted(selection.written) == sorted(picked)
     full = [entry["record"]["id"] for page in pages for entry in page["entries"]
             if "record" in entry]
@@ -410,21 +416,6 @@ def test_records_the_recipient_may_not_see_are_withheld(gbr, chosen) -> None:
     assert "for" in refused.value.fields
 
 
-def test_a_partner_imports_a_selection_with_the_checks_of_a_pull(gbr, usa, aus, chosen) -> None:
-    picked = [chosen["GBR actor green"].id, chosen["GBR procurement_trend green"].id,
-              chosen["USA violation green"].id]
-    lines: list[dict[str, Any]] = []
-    with gbr.reading() as session:
-        export_selection(session, "GBR", "AUS", picked, lines.append)
-    outcomes = import_bundle(aus, lines)
-    assert [(o.origin, o.error) for o in outcomes] == [("GBR", None), ("USA", None)]
-    held = holdings(aus)
-    assert {record_id for _, _, record_id, _, _ in held["records"]} == set(picked)
-    assert {(origin, seq) for origin, seq, _, _ in held["checkpoints"]} == {("GBR", 5),
-                                                                          ("USA", 5)}
-    assert held["heads"] == {own_head(gbr), own_head(usa)}
-
-
 def test_a_selection_is_written_byte_for_byte_again(gbr, chosen) -> None:
     def written() -> bytes:
         lines: list[dict[str, Any]] = []
@@ -438,3 +429,164 @@ def test_a_selection_is_written_byte_for_byte_again(gbr, chosen) -> None:
     pages = json.loads(first)[1:]
     assert [len(page["entries"]) for page in pages] == [2, 2, 1, 2, 2, 1]  # 5 a log, by 2
     assert [page["next"] for page in pages] == [2, 4, None, 2, 4, None]
+
+
+# --- a selection is evidence: verified, never imported ----------------------------------------
+
+
+def selection_of(gbr: Node, recipient: str, record_ids: list[str]) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    with gbr.reading() as session:
+        export_selection(session, "GBR", recipient, record_ids, lines.append)
+    return lines
+
+
+def write_lines(path: Path, lines: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def picked(chosen: dict[str, Record]) -> list[str]:
+    """Two of GBR's records and one of USA's, all released to AUS."""
+    return [chosen["GBR actor green"].id, chosen["GBR procurement_trend green"].id,
+            chosen["USA violation green"].id]
+
+
+def test_import_refuses_a_selection_and_a_later_pull_gets_every_released_record(
+        gbr, usa, aus, picked) -> None:
+    empty = holdings(aus)
+    with pytest.raises(InvalidInput) as refused:
+        import_bundle(aus, selection_of(gbr, "AUS", picked))
+    assert "selection bundle" in refused.value.message
+    assert "`enforce-share bundle verify FILE`" in refused.value.message
+    assert holdings(aus) == empty
+    for origin in ("GBR", "USA"):
+        assert pull_origin(aus, LocalPeer(gbr, "AUS"), origin).error is None
+    with gbr.reading() as session:
+        released = {row.id for row in session.scalars(select(Record).where(
+            Record.origin.in_(["GBR", "USA"]))) if releasable(row.tlp, row.releasable_to, "AUS")}
+    held = holdings(aus)
+    assert set(picked) < released  # the selection left out records released to AUS ...
+    assert {record_id for _, _, record_id, _, _ in held["records"]} == released  # ... not lost
+    assert held["heads"] == {own_head(gbr), own_head(usa)}
+
+
+def test_the_import_command_refuses_a_selection_in_one_line(cli, tmp_path, gbr, aus,
+                                                            picked) -> None:
+    path = write_lines(tmp_path / "brief.jsonl", selection_of(gbr, "AUS", picked))
+    empty = holdings(aus)
+    result = cli(aus, "bundle", "import", str(path))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: this is a selection bundle (chosen records, the rest as hashes): evidence to "
+        "check with `enforce-share bundle verify FILE`, not a log to import; for the logs "
+        "themselves pull from GBR or ask it for `enforce-share bundle export --for AUS`"]
+    assert holdings(aus) == empty
+
+
+def test_verify_passes_on_an_honest_selection_and_stores_nothing(cli, tmp_path, gbr, aus,
+                                                                 picked) -> None:
+    lines = selection_of(gbr, "AUS", picked)
+    empty = holdings(aus)
+    result = cli(aus, "bundle", "verify", str(write_lines(tmp_path / "brief.jsonl", lines)))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "GBR: 2 records verified, 3 placeholders, seqs 1-5; the chain reaches the signed "
+        "checkpoint at seq 5",
+        "USA: 1 record verified, 4 placeholders, seqs 1-5; the chain reaches the signed "
+        "checkpoint at seq 5",
+        "verified: selection bundle (evidence only: `bundle import` refuses it) from GBR for "
+        f"AUS, created {lines[0]['created']}"]
+    assert holdings(aus) == empty
+
+
+def _edit_a_record(lines: list[dict[str, Any]]) -> None:
+    entry = next(entry for entry in lines[1]["entries"] if "record" in entry)
+    entry["record"]["body"]["name"] = "Someone Else Ltd"
+
+
+def _zero_a_placeholder(lines: list[dict[str, Any]]) -> None:
+    next(entry for entry in lines[1]["entries"] if "hash" in entry)["hash"] = "0" * 64
+
+
+def _sign_the_checkpoint_with_an_unknown_key(lines: list[dict[str, Any]]) -> None:
+    key = OKPKey.generate_key("Ed25519")
+    for page in lines[1:]:
+        if page["origin"] == "USA":
+            signed = page["checkpoint"]
+            signed["jws"] = jws.sign(jws.canonical(signed["checkpoint"]), key, key.thumbprint())
+
+
+@pytest.mark.parametrize(("tamper", "reason"), [
+    (_edit_a_record, "bad_signature: signature does not match the bytes"),
+    (_zero_a_placeholder, "chain_mismatch: GBR's chain at seq 5 does not reach the head its "
+                          "checkpoint signs"),
+    (_sign_the_checkpoint_with_an_unknown_key, "unknown_kid: no trusted key"),
+])
+def test_verify_fails_with_the_reason(cli, tmp_path, gbr, aus, picked, tamper, reason) -> None:
+    lines = selection_of(gbr, "AUS", picked)
+    assert cli(aus, "bundle", "verify", str(write_lines(tmp_path / "honest.jsonl", lines))
+               ).exit_code == 0
+    tamper(lines)
+    result = cli(aus, "bundle", "verify", str(write_lines(tmp_path / "tampered.jsonl", lines)))
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"verification failed: {reason}"), line
+
+
+def test_verify_checks_an_exchange_bundle_before_import(cli, tmp_path, drafts, gbr, usa,
+                                                        aus) -> None:
+    first = export(cli, gbr, tmp_path / "first.jsonl")
+    result = cli(aus, "bundle", "verify", str(first))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].startswith(
+        "verified: exchange bundle from GBR for AUS, created ")
+    assert "GBR: 3 records verified, 2 placeholders, seqs 1-5;" in result.output
+    gbr_seq, usa_seq = gbr.describe()["log"]["seq"], usa.describe()["log"]["seq"]
+    gbr.add_records([drafts("actor", TO_AUS), drafts("case", NOT_AUS)])
+    later = export(cli, gbr, tmp_path / "later.jsonl", "--since", f"GBR={gbr_seq},USA={usa_seq}")
+    result = cli(aus, "bundle", "verify", str(later))  # its chain starts at a head not held
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "verification failed: unanchored: GBR's entries start at seq 6 and this node holds no "
+        "head at seq 5: import the earlier bundle first"]
+    assert cli(aus, "bundle", "import", str(first)).exit_code == 0
+    result = cli(aus, "bundle", "verify", str(later))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "GBR: 1 record verified, 1 placeholder, seqs 6-7; the chain reaches the signed "
+        "checkpoint at seq 7",
+        "USA: no entries; signed checkpoint at seq 5 verified"]
+
+
+def test_verify_follows_a_key_the_bundle_announces_and_keeps_nothing(cli, tmp_path, drafts,
+                                                                    gbr, aus) -> None:
+    _, new_kid = gbr.rotate_key()  # seq 6 announces it, seq 7 revokes the old key
+    gbr.add_records([drafts("actor", TO_AUS)])  # seq 8, and the checkpoint, signed with it
+    path = export(cli, gbr, tmp_path / "rotated.jsonl")
+    with aus.reading() as session:
+        trusted = set(session.execute(select(TrustedKey.kid, TrustedKey.revoked_at)).all())
+    assert new_kid not in {kid for kid, _ in trusted}
+    empty = holdings(aus)
+    result = cli(aus, "bundle", "verify", str(path))
+    assert result.exit_code == 0, result.output
+    assert "GBR: 6 records verified, 2 placeholders, seqs 1-8;" in result.output
+    with aus.reading() as session:
+        assert set(session.execute(select(TrustedKey.kid, TrustedKey.revoked_at)).all()
+                   ) == trusted
+    assert holdings(aus) == empty
+
+
+def test_verify_fails_on_a_selection_cut_short_of_its_checkpoint(gbr, aus, picked) -> None:
+    lines: list[dict[str, Any]] = []
+    with gbr.reading() as session:
+        export_selection(session, "GBR", "AUS", picked, lines.append, limit=2)
+    with aus.reading() as session:
+        assert [log.last for log in verify_bundle(session, lines).logs] == [5, 5]
+    cut = [line for line in lines if line.get("origin") != "GBR" or line["next"] is not None]
+    with aus.reading() as session, pytest.raises(VerificationError) as failed:
+        verify_bundle(session, cut)
+    assert failed.value.message == (
+        "short_of_checkpoint: GBR's entries end at seq 4, before its checkpoint at seq 5: the "
+        "chain cannot be checked against it")

@@ -21,6 +21,7 @@ from enforce_share.adapters.bundle_file import read_bundle
 from enforce_share.app import create_app
 from enforce_share.audit import trail
 from enforce_share.cli import main
+from enforce_share.errors import InvalidInput
 from enforce_share.exports.identifiers import record_object_id
 from enforce_share.exports.stix import StixView
 from enforce_share.markings import visible
@@ -34,6 +35,7 @@ from enforce_share.records.verify import verify_signed_record
 from enforce_share.scenario import write_scenario
 from enforce_share.scenario.load import load_own_drafts
 from enforce_share.sync.bundle import import_bundle
+from enforce_share.sync.bundle_verify import verify_bundle
 
 from ..conftest import client_as, token_for
 from ..factories import DraftFactory
@@ -409,8 +411,8 @@ def test_a_signed_bundle_holds_what_the_recipient_may_see(world, api, node: Node
     assert api.get("/api/v1/export/bundle?for=FRA").status_code == 422
 
 
-def test_the_bundle_command_writes_a_file_the_partner_imports(world, node: Node, partner: Node,
-                                                              tmp_path) -> None:
+def test_the_bundle_command_writes_a_file_the_partner_verifies(world, node: Node,
+                                                               partner: Node, tmp_path) -> None:
     out = tmp_path / "for-usa.jsonl.gz"
     result = CliRunner().invoke(main, [
         "--data-dir", str(node.config.data_dir), "export", "bundle", "--origin", "GBR",
@@ -421,7 +423,11 @@ def test_the_bundle_command_writes_a_file_the_partner_imports(world, node: Node,
     assert out.stat().st_mode & 0o777 == 0o600
     with partner.transaction() as session:
         add_partner(session, "USA", "GBR", node.jwks(), None)
-    (outcome,) = import_bundle(partner, read_bundle(out))
-    assert outcome.error is None and outcome.stored == 1
     with partner.reading() as session:
-        assert session.scalar(select(Record.id).where(Record.id == world["G_VIOL"]))
+        (log,) = verify_bundle(session, read_bundle(out)).logs
+    assert (log.origin, log.records) == ("GBR", 1)
+    full = [entry["record"]["id"] for page in list(read_bundle(out))[1:]
+            for entry in page["entries"] if "record" in entry]
+    assert full == [world["G_VIOL"]]
+    with pytest.raises(InvalidInput, match="selection bundle"):  # evidence, not a log to hold
+        import_bundle(partner, read_bundle(out))
