@@ -108,7 +108,7 @@ def csv_table(ctx: click.Context, out: Path, **params: Any) -> None:
 @click.pass_context
 def signed_bundle(ctx: click.Context, out: Path, recipient: str | None, **params: Any) -> None:
     """A signed bundle (the offline-exchange format) of what the search finds: each record
-    as its origin signed it, verifiable with `enforce-share bundle import` or any JOSE
+    as its origin signed it, verifiable with `enforce-share bundle verify` or any JOSE
     library."""
     given = _given(params)
     query, limit = export_query(given)

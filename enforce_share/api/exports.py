@@ -63,8 +63,10 @@ def csv(query: dict[str, Any]) -> Response:
 @blp.route("/bundle")
 @blp.requires(ANALYST)
 @blp.arguments(ExportBundleQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, {"type": "string", "description": "JSON Lines: the offline-exchange "
-                                                    "format (`enforce-share bundle import`)."},
+@blp.response(200, {"type": "string", "description": "JSON Lines: a selection bundle, "
+                                                    "the offline-exchange format to check "
+                                                    "with `enforce-share bundle verify` "
+                                                    "(`bundle import` refuses it)."},
               content_type="application/x-ndjson", headers={
                   **HEADERS, "X-Withheld-Count": {
                       "description": "Records found but left out: not released to the agency "
