@@ -1,15 +1,19 @@
 """Who is calling, what their role admits, and the audit entry of every such request.
 
-People send a personal API token (``Authorization: Bearer es_…``); partner nodes sign their
-requests (RFC 9421, see sync.httpsig). Each endpoint states the roles it admits once, with
-``@blp.requires(...)`` on our :class:`Blueprint`, which also puts the security scheme in the
-OpenAPI document. An endpoint without it is public: only ``/api/v1/node``, the JWK Set and
-the OpenAPI document are. Every request to a guarded endpoint, refused or not, is audited
-after its response is made; if the audit entry cannot be written the request fails.
+People send a personal API token (``Authorization: Bearer es_…``; on a blueprint made with
+``basic_auth=True``, the TAXII one, also HTTP Basic with the token as the password); partner
+nodes sign their requests (RFC 9421, see sync.httpsig). Each endpoint states the roles it
+admits once, with ``@blp.requires(...)`` on our :class:`Blueprint`, which also puts the
+security scheme in the OpenAPI document. An endpoint without it is public: only
+``/api/v1/node``, the JWK Set and the OpenAPI document are. Every request to a guarded
+endpoint, refused or not, is audited after its response is made; if the audit entry cannot
+be written the request fails.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import logging
 import re
@@ -41,6 +45,7 @@ log = logging.getLogger("enforce_share.audit")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _BEARER = re.compile(r"Bearer ([!-~]{1,200})")
+_BASIC = re.compile(r"(?i:Basic) ([A-Za-z0-9+/]{1,400}={0,2})")  # RFC 7617: scheme in any case
 
 
 def node() -> Node:
@@ -59,7 +64,12 @@ def audited(**target: Any) -> None:
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint with :meth:`requires`."""
+    """flask-smorest's Blueprint with :meth:`requires`; ``basic_auth`` also admits users by
+    HTTP Basic (see :func:`_basic_user`) on its endpoints."""
+
+    def __init__(self, *args: Any, basic_auth: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.basic_auth = basic_auth
 
     def requires(self, *roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Admit only callers holding one of ``roles`` (401 without credentials, 403 with
@@ -72,7 +82,7 @@ class Blueprint(flask_smorest.Blueprint):
             @wraps(view)
             def guarded(*args: Any, **kwargs: Any) -> Any:
                 g.audited = True
-                caller = _authenticate(allowed)
+                caller = _authenticate(allowed, self.basic_auth)
                 g.principal = caller
                 if not admits(caller.role, allowed):
                     raise Forbidden(f"The {caller.role} role may not use this endpoint",
@@ -86,7 +96,7 @@ class Blueprint(flask_smorest.Blueprint):
         return decorate
 
 
-def _authenticate(allowed: frozenset[str]) -> Principal:
+def _authenticate(allowed: frozenset[str], basic: bool) -> Principal:
     if NODE in allowed and "Signature-Input" in request.headers:
         caller = node().authenticate_partner(_signed_message())
         return Principal(caller.agency, NODE, caller.agency, caller.kid)
@@ -95,12 +105,38 @@ def _authenticate(allowed: frozenset[str]) -> Principal:
         return _session_user()
     if header is None:
         raise Unauthenticated("Authentication required")
+    if basic and header[:6].lower() == "basic ":
+        return _basic_user(header)
     match = _BEARER.fullmatch(header)
     if match is None:
-        raise Unauthenticated("Use Authorization: Bearer <token>")
-    claimed = TOKEN.fullmatch(match.group(1))
+        raise Unauthenticated("Use Authorization: Bearer <token>" + (
+            " or Basic base64(user:token)" if basic else ""))
+    return _token_user(match.group(1))
+
+
+def _token_user(token: str) -> Principal:
+    """The user of a personal API token (the one check of tokens, ``access.users``)."""
+    claimed = TOKEN.fullmatch(token)
     g.claimed = claimed.group(1) if claimed else None  # a token id, never a secret
-    return node().authenticate_token(match.group(1))
+    return node().authenticate_token(token)
+
+
+def _basic_user(header: str) -> Principal:
+    """HTTP Basic credentials (RFC 7617; TAXII 2.1 section 1.6.8 asks servers for them): the
+    password is the user's personal API token, checked as a bearer token is, and the user
+    name must be that token's user's. Unauthenticated otherwise."""
+    match = _BASIC.fullmatch(header)
+    try:
+        pair = base64.b64decode(match.group(1), validate=True).decode("utf-8") if match else ""
+    except (binascii.Error, UnicodeDecodeError):
+        pair = ""
+    name, colon, token = pair.partition(":")
+    if not colon:
+        raise Unauthenticated("Use Authorization: Basic base64(user:token)")
+    caller = _token_user(token)
+    if not hmac.compare_digest(name.encode(), caller.name.encode()):
+        raise Unauthenticated("Invalid user name or token")
+    return caller
 
 
 def _session_user() -> Principal:

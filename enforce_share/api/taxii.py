@@ -3,8 +3,10 @@
 Discovery (``/taxii2/``), one API root (``/taxii2/api/``), its collections (one per TLP
 level, see ``exports/taxii.py``), and each collection's objects and manifest with
 ``added_after``, ``limit``, ``next`` and ``match[id|type|version|spec_version]``. Callers
-authenticate as for the API (``Authorization: Bearer <token>``, analyst role or more) and see
-what their agency may see; every request is audited.
+authenticate with a personal API token (analyst role or more), as ``Authorization: Bearer
+<token>`` or, as TAXII 2.1 (section 1.6.8) asks servers to accept, HTTP Basic with the
+token's user name and the token as password; they see what their agency may see, and every
+request is audited. A refusal for want of credentials (401) names the Basic scheme.
 
 TAXII is its own contract, so these endpoints are not in the OpenAPI document: they answer
 ``application/taxii+json;version=2.1`` and errors as TAXII error messages (``title``,
@@ -23,15 +25,16 @@ from marshmallow import RAISE
 from werkzeug.exceptions import HTTPException, NotAcceptable
 
 from ..access.roles import ANALYST
-from ..errors import Error, InvalidInput, NotFound
+from ..errors import Error, InvalidInput, NotFound, Unauthenticated
 from ..exports import taxii
 from ..schemas.exports import TaxiiObjectsQuerySchema
 from .auth import Blueprint, audited, node, principal
 from .errors import HTTP_CODES
 
-blp = Blueprint("taxii", __name__, url_prefix="/taxii2")
+blp = Blueprint("taxii", __name__, url_prefix="/taxii2", basic_auth=True)
 log = logging.getLogger(__name__)
 ACCEPTED = ("application/taxii+json", "application/*", "*/*")
+CHALLENGE = 'Basic realm="enforce-share TAXII"'  # RFC 7617
 CODES = {**HTTP_CODES, 406: "not_acceptable"}
 
 
@@ -56,7 +59,10 @@ def _domain_error(error: Error) -> Response:
         log.error("request %s: %s: %s", g.get("request_id", "-"), error.code, error.message)
         return error_message(error.status, "internal_error", "Internal error")
     status = 400 if isinstance(error, InvalidInput) else error.status
-    return error_message(status, error.code, error.message, error.fields)
+    response = error_message(status, error.code, error.message, error.fields)
+    if isinstance(error, Unauthenticated):
+        response.headers["WWW-Authenticate"] = CHALLENGE
+    return response
 
 
 @blp.errorhandler(HTTPException)

@@ -6,12 +6,15 @@ records and others' released to it. Partners' RED records never reach a node, so
 collection holds only the caller's own agency's. Each collection also holds the fixed objects
 its records refer to (its TLP marking definition, the agency identities, our extension).
 
-An object's ``date_added`` is its record's ``created`` time (when its origin signed that
-version): this node keeps no time of arrival. A record synced late, signed before a client's
-last ``added_after``, is therefore missed by that client's next poll; a client that also
-pages a collection from the start now and then sees everything. Pages are ordered by
-(``date_added``, local arrival, object) and cut at ``limit`` objects; ``next`` continues
-after the last object served, with the same filters.
+An object's ``date_added`` is the time this node stored its record (``Record.stored``: when it
+was written here, pulled from a partner or imported from a bundle), not when its origin
+signed it, so a record that arrives late is new to every client whatever its ``created``
+time. Stored times rise with storage order (``records.store.stored_now``), and ``added_after``
+keeps the objects stored after it. Pages follow storage order (the fixed objects first, then
+``Record.position``, then the object's place in its record), so ``next``, which continues
+after the last object served with the same filters, never skips or repeats an object even
+where times tie. Records held before this node kept stored times have their ``created``
+time instead.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import parse_timestamp, timestamp
@@ -45,7 +48,7 @@ SOURCES = {"identity": ("actor",), "threat-actor": ("actor",),
            "report": ("violation", "procurement_trend"), "grouping": ("case",),
            "relationship": ("violation", "link")}
 BATCH = 200  # records read at a time
-Key = tuple[str, int, int]  # (date_added, position: 0 for fixed objects, index in the record)
+Key = tuple[int, int]  # (record position, 0 for fixed objects; index among its objects)
 
 
 def collection(collection_id: str) -> dict[str, Any]:
@@ -119,12 +122,13 @@ def page(session: Session, viewer: str, collection_id: str, filters: Filters, li
     """Up to ``limit`` objects of a collection for users of ``viewer``'s agency, in order."""
     after = _decode(cursor, filters) if cursor else None
     found, last = Page(), None
-    for key, item in _objects(session, viewer, COLLECTIONS[collection_id], filters, after):
+    for key, added, item in _objects(session, viewer, COLLECTIONS[collection_id], filters,
+                                     after):
         if len(found.items) == limit:
             found.more = True
             found.next = pack_cursor({"k": list(last or key), "f": filters.fingerprint()})
             break
-        found.items.append((key[0], item))
+        found.items.append((added, item))
         last = key
     return found
 
@@ -136,39 +140,36 @@ def manifest_entry(date_added: str, item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _objects(session: Session, viewer: str, tlp: str, filters: Filters,
-             after: Key | None) -> Iterator[tuple[Key, dict[str, Any]]]:
-    """The collection's objects that pass ``filters``, in order, after the key ``after``."""
+             after: Key | None) -> Iterator[tuple[Key, str, dict[str, Any]]]:
+    """The collection's objects that pass ``filters``, in order, after the key ``after``,
+    each with its key and its ``date_added``."""
     fixed = sorted(((timestamp(parse_timestamp(item["created"])), item)  # as records write it
                     for item in shared_objects({tlp}, set(AGENCIES))),
                    key=lambda pair: (pair[0], pair[1]["id"]))
     for index, (added, item) in enumerate(fixed):
-        key = (added, 0, index)
+        key = (0, index)
         if (after is None or key > after) and filters.admits(added, item):
-            yield key, item
+            yield key, added, item
     kinds = {kind for name in filters.types for kind in SOURCES.get(name, ())} \
         if filters.types else set(EXPORTED_TYPES)
     query = select(Record).where(Record.tlp == tlp, Record.type.in_(sorted(kinds)),
                                  visible_to(viewer), Record.superseded_by.is_(None),
                                  Record.withdrawn_by.is_(None))
     if filters.added_after:
-        query = query.where(Record.created > filters.added_after)
-    start = after if after and after[1] else None
+        query = query.where(Record.stored > filters.added_after)
+    start = after[0] if after else 0  # the record of the last object served may have more
     view = StixView(session, viewer)
     while True:
-        batch = query
-        if start is not None:
-            batch = batch.where(or_(Record.created > start[0], and_(
-                Record.created == start[0], Record.position >= start[1])))
-        rows = list(session.scalars(batch.order_by(Record.created, Record.position)
-                                    .limit(BATCH)))
+        rows = list(session.scalars(query.where(Record.position >= start)
+                                    .order_by(Record.position).limit(BATCH)))
         for row, made in view.per_record(rows):
             for index, item in enumerate(made):
-                key = (row.created, row.position, index)
-                if (after is None or key > after) and filters.admits(row.created, item):
-                    yield key, item
+                key = (row.position, index)
+                if (after is None or key > after) and filters.admits(row.stored, item):
+                    yield key, row.stored, item
         if len(rows) < BATCH:
             return
-        start = (rows[-1].created, rows[-1].position + 1)
+        start = rows[-1].position + 1
 
 
 def _moment(value: str) -> datetime | None:
@@ -184,9 +185,8 @@ def _decode(cursor: str, filters: Filters) -> Key:
     except InvalidInput:
         data = {}
     key, fingerprint = data.get("k"), data.get("f")
-    if (fingerprint != filters.fingerprint() or not isinstance(key, list) or len(key) != 3
-            or not isinstance(key[0], str) or not all(type(v) is int and 0 <= v < 2**62
-                                                      for v in key[1:])):
+    if (fingerprint != filters.fingerprint() or not isinstance(key, list) or len(key) != 2
+            or not all(type(v) is int and 0 <= v < 2**62 for v in key)):
         raise InvalidInput("Invalid next", {"next": ["Not a `next` of this collection and "
                                                      "these filters."]})
-    return key[0], key[1], key[2]
+    return key[0], key[1]

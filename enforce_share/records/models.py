@@ -27,6 +27,11 @@ class Record(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     type: Mapped[str] = mapped_column(String(32))
     created: Mapped[str] = mapped_column(String(40))
+    #: When this node stored the record (``clock.timestamp``), whether written here, pulled
+    #: or imported: later than every record stored before it (``store.stored_now``), so it
+    #: rises with ``position``; ``created`` for records held before migration 0005. TAXII's
+    #: ``date_added``.
+    stored: Mapped[str] = mapped_column(String(40), index=True)
     supersedes: Mapped[str | None] = mapped_column(String(36), index=True)
     superseded_by: Mapped[str | None] = mapped_column(String(36))
     withdrawn_by: Mapped[str | None] = mapped_column(String(36))
@@ -41,6 +46,15 @@ class Record(Base):
     record_hash: Mapped[str] = mapped_column(String(64))
     #: Log head after this record: sha256(previous head || record hash).
     head: Mapped[str] = mapped_column(String(64))
+
+
+class StoreClock(Base):
+    """The latest ``stored`` time given to records: one row, locked while records are stored."""
+
+    __tablename__ = "store_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stored: Mapped[str] = mapped_column(String(40))
 
 
 class LogHead(Base):

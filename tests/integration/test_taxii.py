@@ -1,22 +1,34 @@
 """The TAXII 2.1 root at /taxii2/: discovery, collections per TLP level, objects and manifest
-with added_after and pages, markings per caller, TAXII errors; the taxii2-client package
-against a real node (gunicorn); on both databases."""
+with added_after (on the time this node stored each record) and pages, markings per caller,
+TAXII errors, bearer and HTTP Basic credentials; the taxii2-client package against a real
+node (gunicorn); on both databases."""
 
 from __future__ import annotations
 
+import base64
 import json
+from datetime import timedelta
+from importlib import resources
 from typing import Any
 
 import pytest
 import requests
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import select
 from stix2validator import ValidationOptions, validate_string
 from taxii2client.v21 import Server, as_pages
 
 from enforce_share.audit import trail
+from enforce_share.clock import parse_timestamp
+from enforce_share.db import upgrade
 from enforce_share.exports.identifiers import collection_id
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
+from enforce_share.records.models import Record
+from enforce_share.records.store import stored_now
+from enforce_share.sync.bundle import export_bundle, import_bundle
 
 from ..conftest import client_as, token_for
 from ..factories import DraftFactory
@@ -28,6 +40,7 @@ AMBER = {"tlp": "amber", "releasable_to": ["GBR", "USA"]}
 COLLECTIONS = {tlp: collection_id(tlp) for tlp in ("clear", "green", "amber", "amber+strict",
                                                      "red")}
 ROOT = "/taxii2/api/collections"
+CHALLENGE = 'Basic realm="enforce-share TAXII"'
 
 
 @pytest.fixture
@@ -114,9 +127,13 @@ def test_a_collection_is_valid_stix(world, taxii) -> None:
     assert {"report", "relationship", "marking-definition", "extension-definition"} <= types
 
 
-def test_pages_follow_next_with_date_added_headers(world, taxii) -> None:
+def test_pages_follow_next_with_date_added_headers(world, taxii, node: Node,
+                                                   drafts: DraftFactory) -> None:
+    tied = node.add_records([drafts.unique_actor() for _ in range(3)])  # stored together
+    assert len({row.stored for row in tied}) == 1
     path = f"{ROOT}/{COLLECTIONS['amber']}/objects/"
     whole, headers = get(taxii, path)
+    assert records_in(whole["objects"]) >= {row.id for row in tied}
     assert whole["more"] is False and "next" not in whole
     paged, dates, query = [], [], "limit=2"
     while True:
@@ -128,6 +145,7 @@ def test_pages_follow_next_with_date_added_headers(world, taxii) -> None:
         assert len(envelope["objects"]) == 2
         query = f"limit=2&next={envelope['next']}"
     assert [item["id"] for item in paged] == [item["id"] for item in whole["objects"]]
+    assert len({item["id"] for item in paged}) == len(paged)  # none twice, tied or not
     assert dates == sorted(dates)  # oldest added first, page after page
 
 
@@ -142,7 +160,68 @@ def test_added_after_gives_only_what_was_added_since(world, taxii, node: Node,
     (new,) = node.add_records([drafts.unique_actor()])
     since, headers = get(taxii, f"{path}?added_after={last}")
     assert records_in(since["objects"]) == {new.id}
-    assert headers["X-TAXII-Date-Added-First"] == new.created
+    assert headers["X-TAXII-Date-Added-First"] == new.stored
+
+
+def bring(node: Node, partner: Node, how: str) -> None:
+    """USA's log to GBR: as a pull stores it (ingest), or by a bundle USA exported for GBR."""
+    if how == "sync":
+        relay(node, partner)
+        return
+    lines: list[dict[str, Any]] = []
+    with partner.transaction() as session:
+        add_partner(session, "USA", "GBR", node.jwks(), None)
+    with partner.reading() as session:
+        export_bundle(session, "USA", "GBR", {}, lines.append)
+    assert all(outcome.error is None for outcome in import_bundle(node, lines))
+
+
+@pytest.mark.parametrize("how", ["sync", "bundle"])
+def test_a_record_arriving_after_a_poll_is_in_the_next_poll(world, taxii, node: Node,
+                                                           partner: Node, drafts: DraftFactory,
+                                                           how: str) -> None:
+    """date_added is when this node stored a record, not when its origin signed it."""
+    path = f"{ROOT}/{COLLECTIONS['amber']}"
+    (late,) = partner.add_records([drafts("actor", AMBER, name="Late Arrival Ltd")])
+    node.add_records([drafts.unique_actor()])  # stored here after USA signed `late`
+    _, headers = get(taxii, f"{path}/objects/")
+    last = headers["X-TAXII-Date-Added-Last"]
+    assert late.created < last  # signed before the poll, not yet here
+    bring(node, partner, how)
+    since, headers = get(taxii, f"{path}/objects/?added_after={last}")
+    assert records_in(since["objects"]) == {late.id}
+    with node.reading() as session:
+        stored = session.scalar(select(Record.stored).where(Record.id == late.id))
+    assert stored > last and headers["X-TAXII-Date-Added-First"] == stored
+    manifest, _ = get(taxii, f"{path}/manifest/?added_after={last}")
+    assert {entry["date_added"] for entry in manifest["objects"]} == {stored}
+
+
+def test_records_held_before_stored_times_keep_their_created_time(node: Node,
+                                                                  drafts: DraftFactory) -> None:
+    (old,) = node.add_records([drafts.unique_actor()])
+    alembic = AlembicConfig()
+    alembic.set_main_option("script_location", str(resources.files("enforce_share") /
+                                                   "migrations"))
+    with node.engine.begin() as connection:  # back to before the column existed, and up
+        alembic.attributes["connection"] = connection
+        command.downgrade(alembic, "0004")
+    upgrade(node.engine)
+    with node.reading() as session:
+        assert session.scalar(select(Record.stored).where(Record.id == old.id)) == old.created
+    (new,) = node.add_records([drafts.unique_actor()])
+    assert new.stored > old.stored
+
+
+def test_stored_times_rise_with_storage_order_if_the_clock_steps_back(node: Node,
+                                                                      drafts: DraftFactory
+                                                                      ) -> None:
+    (first,) = node.add_records([drafts.unique_actor()])
+    with node.transaction() as session:
+        stepped_back = stored_now(session, parse_timestamp(first.stored) - timedelta(hours=1))
+    assert stepped_back > first.stored
+    (second,) = node.add_records([drafts.unique_actor()])
+    assert first.position < second.position and stepped_back < second.stored
 
 
 def test_match_filters_and_the_manifest(world, taxii) -> None:
@@ -199,6 +278,52 @@ def test_taxii_reads_are_audited(world, taxii, node: Node) -> None:
     assert entry["target"]["records"] == [world["G_CLEAR"]]
 
 
+def basic(credentials: bytes) -> dict[str, str]:
+    """An HTTP Basic Authorization header of ``user:password`` bytes."""
+    return {"Authorization": f"Basic {base64.b64encode(credentials).decode()}"}
+
+
+def test_http_basic_takes_the_users_token_as_password(world, app, node: Node) -> None:
+    token = token_for(node, "tip", "analyst")
+    response = app.test_client().get(f"{ROOT}/{COLLECTIONS['clear']}/objects/",
+                                     headers=basic(f"tip:{token}".encode()))
+    assert response.status_code == 200
+    assert records_in(json.loads(response.get_data())["objects"]) == {world["G_CLEAR"]}
+    with node.reading() as session:
+        (entry,) = [trail.as_dict(e) for e in trail.entries(session, limit=1)]
+    assert (entry["actor"], entry["outcome"]) == ("tip", "200")
+
+
+def test_bad_credentials_on_taxii_are_a_401_naming_basic(app, node: Node) -> None:
+    token = token_for(node, "tip", "analyst")
+    other = token_for(node, "other", "analyst")
+    revoked = token_for(node, "gone", "analyst")
+    node.revoke_token(revoked.split("_")[1], by="test")
+    wrong_secret = token[:-1] + ("A" if token[-1] != "A" else "B")
+    refused = [
+        basic(f"tip:{other}".encode()),  # another user's token
+        basic(f"someone:{token}".encode()),  # a name that is not the token's user's
+        basic(f":{token}".encode()),
+        basic(f"tip:{wrong_secret}".encode()),
+        basic(f"gone:{revoked}".encode()),
+        basic(b"tip:"), basic(token.encode()),  # no password; no colon
+        basic(b"tip:\xff\xfe"), {"Authorization": "Basic not*base64"},
+        {"Authorization": "Bearer es_wrong"}, {},
+    ]
+    for headers in refused:
+        response = app.test_client().get("/taxii2/", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.headers["WWW-Authenticate"] == CHALLENGE
+        assert json.loads(response.get_data())["error_code"] == "unauthorized"
+
+
+def test_http_basic_is_for_taxii_only(app, node: Node) -> None:
+    token = token_for(node, "tip", "analyst")
+    response = app.test_client().get("/api/v1/records", headers=basic(f"tip:{token}".encode()))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
 class Bearer(requests.auth.AuthBase):
     """The node's personal API token, as TAXII clients send custom credentials."""
 
@@ -237,3 +362,18 @@ def test_a_taxii_client_pages_a_real_node(world, node: Node, drafts: DraftFactor
                  for item in page["objects"]]
         assert len(records_in(fresh)) == 2 and new.id in records_in(fresh)
         assert world["U_HIDDEN"] not in json.dumps(objects + fresh)
+
+
+@pytest.mark.slow
+def test_a_taxii_client_signs_in_with_http_basic(world, node: Node) -> None:
+    token = token_for(node, "tip", "analyst")
+    wrong = token[:-1] + ("A" if token[-1] != "A" else "B")
+    with gunicorn_node(node.config.data_dir, node.config.database_url, workers=1) as base:
+        with Server(f"{base}/taxii2/", user="tip", password=token) as server:
+            clear = next(c for c in server.default.collections if c.title == "TLP:CLEAR")
+            assert records_in(clear.get_objects()["objects"]) == {world["G_CLEAR"]}
+        with Server(f"{base}/taxii2/", user="tip", password=wrong) as server, \
+                pytest.raises(requests.HTTPError) as refused:
+            server.refresh()
+    assert refused.value.response.status_code == 401
+    assert refused.value.response.headers["WWW-Authenticate"] == CHALLENGE
