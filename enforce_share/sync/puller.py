@@ -191,12 +191,15 @@ def _apply_page(session: Session, own: str, peer: str, origin: str, page: dict[s
     registry = TrustRegistry.load(session)
     if page.get("checkpoint") is None:
         return ingest(session, registry, [], own)
-    checkpoint = verified_checkpoint(registry, page["checkpoint"], origin)
+    # The entries go first, in this transaction: a key the origin rotated to on this page
+    # signs its checkpoint. Nothing is kept unless the checkpoint then verifies, against
+    # the keys as the entries left them, and the chain stored reaches its head.
+    result = ingest(session, registry, page["entries"], own,
+                    up_to={origin: _claimed_seq(page)}, verdicts=verdicts)
+    checkpoint = verified_checkpoint(TrustRegistry.load(session), page["checkpoint"], origin)
     fork = conflicting_checkpoint(session, checkpoint)
     if fork is not None:
         raise Equivocated(fork, checkpoint)
-    result = ingest(session, registry, page["entries"], own, up_to={origin: checkpoint.seq},
-                    verdicts=verdicts)
     check_against_chain(session, checkpoint)
     keep(session, checkpoint)
     state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer, origin=origin)

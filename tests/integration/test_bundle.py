@@ -590,3 +590,18 @@ def test_verify_fails_on_a_selection_cut_short_of_its_checkpoint(gbr, aus, picke
     assert failed.value.message == (
         "short_of_checkpoint: GBR's entries end at seq 4, before its checkpoint at seq 5: the "
         "chain cannot be checked against it")
+
+
+def test_import_follows_a_key_rotation_whose_checkpoint_the_new_key_signs(cli, tmp_path, drafts,
+                                                                         gbr, aus) -> None:
+    """The page that announces a new key carries a checkpoint signed with it: the entries
+    are applied first, then the checkpoint verified, in one transaction."""
+    _, new_kid = gbr.rotate_key()
+    gbr.add_records([drafts("actor", TO_AUS)])
+    path = export(cli, gbr, tmp_path / "rotated.jsonl")
+    result = cli(aus, "bundle", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "[" not in result.output  # no origin reported an error
+    with aus.reading() as session:
+        assert new_kid in set(session.scalars(select(TrustedKey.kid)))
+        assert session.get(LogHead, "GBR").seq == gbr.describe()["log"]["seq"]
