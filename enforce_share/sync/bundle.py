@@ -189,7 +189,7 @@ def _import_page(node: Any, exporter: str, origin: str, page: dict[str, Any],
     try:
         progress = apply_page(node, exporter, origin, held, fresh)
     except VerificationError as exc:
-        outcome.error = f"{exc.reason}: {exc.message}"
+        outcome.error = exc.message  # "reason: detail"
         return
     outcome.stored += progress.stored
     outcome.placeholders += progress.placeholders

@@ -129,7 +129,7 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
                 verdicts = prechecker.result(checking) if prechecker is not None else None
                 stored = apply_page(node, peer.agency, origin, held, page, verdicts)
             except VerificationError as exc:
-                outcome.held, outcome.error = held, f"{exc.reason}: {exc.message}"
+                outcome.held, outcome.error = held, exc.message  # "reason: detail"
                 return outcome
             except Exception as exc:  # a fault here must not stop the other origins and peers
                 log.exception("pulling %s from %s failed", origin, peer.agency)
@@ -245,7 +245,7 @@ def _reject(node: Any, peer: str, origin: str, held: int, page: dict[str, Any],
             session.add(Equivocation(origin=origin, seq=exc.seq, held=exc.held,
                                      conflicting=exc.offered, peer=peer))
         state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer, origin=origin)
-        state.last_attempt, state.last_error = utcnow(), f"{exc.reason}: {exc.message}"
+        state.last_attempt, state.last_error = utcnow(), exc.message  # "reason: detail"
         state.failures = (state.failures or 0) + 1
         state.blocked_seq = blocked
         session.add(state)
