@@ -4,7 +4,7 @@ from .access.models import ApiToken, User
 from .audit.models import AuditEntry, AuditHead
 from .db import Base
 from .partners import Partner
-from .records.models import Checkpoint, LogHead, Placeholder, Record
+from .records.models import Checkpoint, LogHead, Placeholder, Record, StoreClock
 from .search.models import SavedSearch, SearchDoc, SearchHead
 from .signing.models import TrustedKey
 from .sync.httpsig import SeenNonce
@@ -13,5 +13,5 @@ from .sync.models import Equivocation, Quarantined, SyncState
 __all__ = [
     "ApiToken", "AuditEntry", "AuditHead", "Base", "Checkpoint", "Equivocation", "LogHead",
     "Partner", "Placeholder", "Quarantined", "Record", "SavedSearch", "SearchDoc", "SearchHead",
-    "SeenNonce", "SyncState", "TrustedKey", "User",
+    "SeenNonce", "StoreClock", "SyncState", "TrustedKey", "User",
 ]
