@@ -145,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     start = time.perf_counter()
     graph = synthetic(nodes, edges, args.seed)
+    graph.graph["version"] = 1  # as a view's graph carries: clusters and hubs share its shape
     built = time.perf_counter() - start
     before = rss_mib()
     start = time.perf_counter()

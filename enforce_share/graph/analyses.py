@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import igraph as ig
 import networkx as nx
@@ -21,18 +23,49 @@ PIVOTS = 50
 HUB_ROLES = frozenset({"intermediary", "freight_forwarder"})
 
 
+@dataclass(frozen=True)
+class Shape:
+    """A graph's nodes numbered and its edges in igraph (C), for whole-graph analyses."""
+
+    nodes: list[str]
+    igraph: ig.Graph
+
+
+#: Shapes of graphs that carry a ``version`` (views bump it on every change), so clusters
+#: and hubs of one unchanged view convert it once.
+_SHAPES: WeakKeyDictionary[nx.Graph, tuple[Any, Shape]] = WeakKeyDictionary()
+
+
+def shape_of(graph: nx.Graph) -> Shape:
+    """``graph`` in igraph, reused while the graph's ``version`` stays the same."""
+    version = graph.graph.get("version")
+    held = _SHAPES.get(graph)
+    if version is not None and held is not None and held[0] == version:
+        return held[1]
+    nodes = list(graph)
+    number = {node: i for i, node in enumerate(nodes)}
+    shape = Shape(nodes, ig.Graph(n=len(nodes), edges=[(number[a], number[b])
+                                                       for a, b in graph.edges]))
+    if version is not None:
+        _SHAPES[graph] = (version, shape)
+    return shape
+
+
 def cross_jurisdiction_clusters(graph: nx.Graph, min_agencies: int = 2,
                                 limit: int = 50) -> list[dict[str, Any]]:
     """Connected groups of entities reported by ``min_agencies`` agencies or more, ranked
     by agencies, then violations, then listed entities they touch."""
+    shape = shape_of(graph)
     found = []
-    for component in nx.connected_components(graph):
+    for members in shape.igraph.connected_components():
+        component = [shape.nodes[vertex] for vertex in members]
         nodes = [graph.nodes[node] for node in component]
         agencies = set().union(*(node["agencies"] for node in nodes))
         if len(agencies) < min_agencies:
             continue
         violations = set().union(*(node["violations"] for node in nodes))
-        listed = sorted(node for node in component if graph.nodes[node]["listings"])
+        listed = sorted(node for node, data in zip(component, nodes, strict=True)
+                        if data["listings"])
         found.append({
             "id": min(component), "entities": sorted(component), "agencies": sorted(agencies),
             "violations": len(violations), "listed": listed,
@@ -76,11 +109,10 @@ def hubs(graph: nx.Graph, limit: int = 20, seed: int = 7) -> tuple[list[dict[str
     ones. A hub must link neighbours in two countries or more. Returns the hubs and how
     betweenness was computed.
     """
-    nodes = list(graph)
-    number = {node: i for i, node in enumerate(nodes)}
-    shape = ig.Graph(n=len(nodes), edges=[(number[a], number[b]) for a, b in graph.edges])
-    candidates = {number[node] for node, data in graph.nodes(data=True)
-                  if data["roles"] & HUB_ROLES}
+    converted = shape_of(graph)
+    nodes, shape = converted.nodes, converted.igraph
+    candidates = {vertex for vertex, node in enumerate(nodes)
+                  if graph.nodes[node]["roles"] & HUB_ROLES}
     scale = 1.0 / max((len(nodes) - 1) * (len(nodes) - 2) / 2, 1)
     rng = random.Random(seed)
     scores: dict[int, float] = {}

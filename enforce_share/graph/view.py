@@ -54,11 +54,14 @@ class View:
         ``not_same_as``, or a pair judged again), re-forms only the clusters it touches.
         """
         if not self.offset:
+            self.graph.graph["version"] = 0
             self._replay()
             if len(self.order) >= FREEZE_AFTER:
                 gc.freeze()  # its big dicts would otherwise be walked by the next collections
             return self
         events = self.index.events[self.offset:]
+        if events:  # analyses keep what they derive from a version of the graph
+            self.graph.graph["version"] = self.graph.graph.get("version", 0) + 1
         for kind, fact in events:
             if kind == "retired":
                 self._reform(self._named_by(fact))

@@ -119,3 +119,17 @@ def test_the_picture_shows_every_reporting_agency_and_is_stable(network) -> None
     assert draw(network, "forwarder", "svg", "Test network") == svg
     png = draw(network, "forwarder", "png")
     assert png.startswith(b"\x89PNG") and draw(network, "forwarder", "png") == png
+
+
+def test_a_graph_is_converted_once_per_version(network: nx.Graph) -> None:
+    assert analyses.shape_of(network) is not analyses.shape_of(network)  # no version: fresh
+    network.graph["version"] = 1
+    first = analyses.shape_of(network)
+    assert analyses.shape_of(network) is first
+    entity(network, "late", "NZL", "KG")
+    link(network, "late", "lone")
+    network.graph["version"] = 2  # as a view does when it changes
+    assert "late" in analyses.shape_of(network).nodes and "late" not in first.nodes
+    lone = next(c for c in analyses.cross_jurisdiction_clusters(network, 2)
+                if "lone" in c["entities"])
+    assert lone["entities"] == ["late", "lone"] and lone["agencies"] == ["AUS", "NZL"]
