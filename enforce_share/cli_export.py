@@ -12,6 +12,7 @@ import click
 
 from .adapters.bundle_file import bundle_writer
 from .cli_context import audited, open_node
+from .cli_search import filter_options
 from .errors import InvalidInput
 from .exports import service
 from .exports.selection import export_query
@@ -23,17 +24,9 @@ from .search.query import LISTS
 
 def query_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The filters of `enforce-share search` (lists repeat), the order, and the limit."""
-    for name in reversed(LISTS):
-        command = click.option(f"--{name.replace('_', '-')}", name, multiple=True,
-                               help=f"Filter by {name.replace('_', ' ')} (repeat for any of).")(
-            command)
-    for name, text in (("from", "On or after this day (YYYY-MM-DD)."),
-                       ("to", "On or before this day (YYYY-MM-DD)."),
-                       ("name", "Actors named like this (fuzzy, any script)."),
-                       ("q", 'Free text: words, "phrases", OR, -excluded.')):
-        command = click.option(f"--{name}", name, help=text)(command)
     command = click.option("--sort", type=click.Choice(SORTS),
-                           help="Which records come first (and make the limit).")(command)
+                           help="Which records come first (and make the limit).")(
+        filter_options(command))
     return click.option("--limit", type=int, default=EXPORT_DEFAULT, show_default=True,
                         help=f"The most records to export (at most {EXPORT_MAX}).")(command)
 

@@ -15,8 +15,8 @@ from .search.query import LISTS, Query
 TITLE_WIDTH = 60
 
 
-def _options(command: Any) -> Any:
-    """One option per query parameter, named as in the API (lists repeat)."""
+def filter_options(command: Any) -> Any:
+    """The filters of GET /api/v1/search as options, named as in the API (lists repeat)."""
     for name in reversed(LISTS):
         command = click.option(f"--{name.replace('_', '-')}", name, multiple=True,
                                help=f"Filter by {name.replace('_', ' ')} (repeat for any of).")(
@@ -24,9 +24,16 @@ def _options(command: Any) -> Any:
     for name, text in (("from", "On or after this day (YYYY-MM-DD)."),
                        ("to", "On or before this day (YYYY-MM-DD)."),
                        ("name", "Actors named like this (fuzzy, any script)."),
-                       ("q", 'Free text: words, "phrases", OR, -excluded.'),
-                       ("cursor", "Continue after the page that printed it.")):
+                       ("q", 'Free text: words, "phrases", OR, -excluded.')):
         command = click.option(f"--{name}", name, help=text)(command)
+    return command
+
+
+def _options(command: Any) -> Any:
+    """The filters, then the page: cursor, order, size."""
+    command = click.option("--cursor", "cursor",
+                           help="Continue after the page that printed it.")(
+        filter_options(command))
     command = click.option("--sort", type=click.Choice(SORTS))(command)
     return click.option("--limit", type=int, default=20, show_default=True)(command)
 
