@@ -12,10 +12,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from enforce_share.app import create_app
 from enforce_share.config import Config, load_config
 from enforce_share.node import Node
+from enforce_share.records.ingest import ingest
+from enforce_share.records.models import LogHead, Record
+from enforce_share.records.queries import signed
 
 from .factories import DraftFactory
 
@@ -132,3 +136,16 @@ def partner(tmp_path: Path) -> Iterator[Node]:
 def drafts() -> DraftFactory:
     """Builds valid drafts of every record type."""
     return DraftFactory()
+
+
+def relay(gbr: Node, usa: Node) -> None:
+    """GBR stores USA's whole log, released to it or not (as a careless relay would)."""
+    with gbr.reading() as session:
+        head = session.get(LogHead, "USA")
+        held = head.seq if head else 0
+    with usa.reading() as session:
+        log = [signed(row) for row in session.scalars(
+            select(Record).where(Record.origin == "USA", Record.seq > held)
+            .order_by(Record.seq))]
+    with gbr.transaction() as session:
+        ingest(session, gbr.registry(), log, "GBR")

@@ -28,16 +28,14 @@ from enforce_share.markings import visible
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
-from enforce_share.records.ingest import ingest
-from enforce_share.records.models import LogHead, Record
-from enforce_share.records.queries import signed
+from enforce_share.records.models import Record
 from enforce_share.records.verify import verify_signed_record
 from enforce_share.scenario import write_scenario
 from enforce_share.scenario.load import load_own_drafts
 from enforce_share.sync.bundle import import_bundle
 from enforce_share.sync.bundle_verify import verify_bundle
 
-from ..conftest import client_as, token_for
+from ..conftest import client_as, relay, token_for
 from ..factories import DraftFactory
 
 SHARED = {"tlp": "amber", "releasable_to": ["GBR", "USA"]}
@@ -47,19 +45,6 @@ RED = {"tlp": "red", "releasable_to": ["GBR"]}
 #: Checks the validator would warn about by design: our ids are UUIDv5 (deterministic, see
 #: exports/identifiers.py) and relationships such as `owns` are not in its suggested list.
 DELIBERATE = ["uuid-check", "relationship-types"]
-
-
-def relay(gbr: Node, usa: Node) -> None:
-    """GBR stores USA's whole log, released to it or not (as a careless relay would)."""
-    with gbr.reading() as session:
-        head = session.get(LogHead, "USA")
-        held = head.seq if head else 0
-    with usa.reading() as session:
-        log = [signed(row) for row in session.scalars(
-            select(Record).where(Record.origin == "USA", Record.seq > held)
-            .order_by(Record.seq))]
-    with gbr.transaction() as session:
-        ingest(session, gbr.registry(), log, "GBR")
 
 
 @pytest.fixture

@@ -7,17 +7,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
 
 from enforce_share.cli import main
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
-from enforce_share.records.ingest import ingest
-from enforce_share.records.models import LogHead, Record
-from enforce_share.records.queries import signed
 
-from ..conftest import client_as, token_for
+from ..conftest import client_as, relay, token_for
 
 SHARED = {"tlp": "amber", "releasable_to": ["GBR", "USA"]}
 USA_ONLY = {"tlp": "amber", "releasable_to": ["USA"]}
@@ -26,19 +22,6 @@ USA_ONLY = {"tlp": "amber", "releasable_to": ["USA"]}
 def company(name: str, country: str, *identifiers: tuple[str, str], **more: Any) -> dict:
     return {"kind": "company", "name": name, "countries": [country],
             "identifiers": [{"scheme": s, "value": v} for s, v in identifiers], **more}
-
-
-def relay(gbr: Node, usa: Node) -> None:
-    """GBR stores USA's whole log, released to it or not (as a careless relay would)."""
-    with gbr.reading() as session:
-        head = session.get(LogHead, "USA")
-        held = head.seq if head else 0
-    with usa.reading() as session:
-        log = [signed(row) for row in session.scalars(
-            select(Record).where(Record.origin == "USA", Record.seq > held)
-            .order_by(Record.seq))]
-    with gbr.transaction() as session:
-        ingest(session, gbr.registry(), log, "GBR")
 
 
 @pytest.fixture

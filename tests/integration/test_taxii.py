@@ -30,10 +30,10 @@ from enforce_share.records.models import Record
 from enforce_share.records.store import stored_now
 from enforce_share.sync.bundle import export_bundle, import_bundle
 
-from ..conftest import client_as, token_for
+from ..conftest import client_as, relay, token_for
 from ..factories import DraftFactory
 from ..processes import gunicorn_node
-from .test_exports import DELIBERATE, relay
+from .test_exports import DELIBERATE
 
 TAXII = "application/taxii+json;version=2.1"
 AMBER = {"tlp": "amber", "releasable_to": ["GBR", "USA"]}
