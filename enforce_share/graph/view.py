@@ -12,6 +12,7 @@ of the graph stays as it is.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,14 +76,7 @@ class View:
 
     def _replay(self) -> None:
         events = list(self.index.events)
-        latest: dict[frozenset[str], Judgement] = {}
-        for kind, fact in events:
-            if kind == "judgement":
-                pair = self._pair(fact)
-                if pair not in latest or latest[pair].created <= fact.created:
-                    latest[pair] = fact
-        for judgement in sorted(latest.values(), key=lambda j: j.same):  # apart first
-            self._judge(judgement)
+        self._judge_latest(fact for kind, fact in events if kind == "judgement")
         for kind, fact in events:
             if kind != "judgement":
                 self._apply(kind, fact)
@@ -116,14 +110,7 @@ class View:
             self._place(member)
         named = [fact for member in live for version in self.index.versions(member)
                  for fact in self.index.touching.get(version, ())]
-        latest: dict[frozenset[str], Judgement] = {}
-        for fact in named:
-            if isinstance(fact, Judgement):
-                pair = self._pair(fact)
-                if pair not in latest or latest[pair].created <= fact.created:
-                    latest[pair] = fact
-        for judgement in sorted(latest.values(), key=lambda j: j.same):  # apart first
-            self._judge(judgement)
+        self._judge_latest(fact for fact in named if isinstance(fact, Judgement))
         matches = {id(match): match for member in live
                    for match in self.index.matches.get(member, ())}
         for match in sorted(matches.values(), key=self._arrival):
@@ -131,6 +118,16 @@ class View:
                 self._match(match)
         for edge in dict.fromkeys(fact for fact in named if isinstance(fact, Edge)):
             self._add_edge(edge)
+
+    def _judge_latest(self, judgements: Iterable[Judgement]) -> None:
+        """Each pair's latest judgement, ``not_same_as`` ones first (no match undoes them)."""
+        latest: dict[frozenset[str], Judgement] = {}
+        for judgement in judgements:
+            pair = self._pair(judgement)
+            if pair not in latest or latest[pair].created <= judgement.created:
+                latest[pair] = judgement
+        for judgement in sorted(latest.values(), key=lambda j: j.same):
+            self._judge(judgement)
 
     def _arrival(self, match: Match) -> int:
         """When a match came to the view: with the later of its two actors."""
