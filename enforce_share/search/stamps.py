@@ -6,6 +6,7 @@ stamp it read need only read the documents stamped above it, up to the head it s
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from .models import SearchHead
 
 
-class StampReader:
+class StampReader(ABC):
     """Something read from search documents (bitmaps, the actor graph) and their stamp."""
 
     stamp: int
@@ -33,7 +34,7 @@ class StampReader:
             self.stamp = head
             return read
 
+    @abstractmethod
     def _read(self, session: Session, head: int,
               progress: Callable[[int], None] | None) -> int:
         """Read documents stamped above ``self.stamp`` up to ``head``."""
-        raise NotImplementedError
