@@ -11,12 +11,13 @@ not released to it), the first version is the one the earliest held version supe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import batches
 from ..records.models import Record
 from ..records.queries import visible_to
 from ..schemas.fields import is_record_id
@@ -41,25 +42,13 @@ class Current:
     lineage: Lineage
 
 
-def chunks(items: Iterable[str]) -> Iterator[list[str]]:
-    """``items`` in lists of at most CHUNK."""
-    batch: list[str] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def lineages(session: Session, ids: Iterable[str]) -> dict[str, Lineage]:
     """The lineage of every held record among ``ids`` (any version), by the id given."""
     held: dict[str, tuple[str | None, str | None, str]] = {}  # id -> (supersedes, by, created)
     frontier = {record_id for record_id in ids if is_record_id(record_id)}
     wanted, asked = set(frontier), set(frontier)
     while frontier:
-        for batch in chunks(sorted(frontier)):
+        for batch in batches(sorted(frontier), CHUNK):
             for row in session.execute(select(Record.id, Record.supersedes, Record.superseded_by,
                                               Record.created).where(Record.id.in_(batch))):
                 held[row.id] = (row.supersedes, row.superseded_by, row.created)
@@ -85,7 +74,7 @@ def current(session: Session, ids: Iterable[str], viewer: str) -> dict[str, Curr
     may see and whose origin has not withdrawn it: that version and the lineage."""
     found = lineages(session, ids)
     rows: dict[str, Record] = {}
-    for batch in chunks(sorted({lineage.latest_id for lineage in found.values()})):
+    for batch in batches(sorted({lineage.latest_id for lineage in found.values()}), CHUNK):
         rows.update((row.id, row) for row in session.scalars(
             select(Record).where(Record.id.in_(batch), visible_to(viewer),
                                  Record.superseded_by.is_(None), Record.withdrawn_by.is_(None))))

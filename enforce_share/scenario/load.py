@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..db import batches
 from ..errors import InvalidInput
 from ..records.drafts import Draft
 from ..records.models import Record
@@ -30,7 +31,7 @@ def load_own_drafts(node: Any, path: Path, progress: Callable[[int], None] | Non
                     ) -> Loaded:
     """Store the drafts of ``node``'s agency; skip those already stored (a rerun resumes)."""
     stored = held = skipped = 0
-    for batch in _batches(_drafts(path, node.agency), BATCH):
+    for batch in batches(_drafts(path, node.agency), BATCH):
         own = [draft for draft in batch if draft is not None]
         skipped += len(batch) - len(own)
         with node.reading() as session:
@@ -58,14 +59,3 @@ def _drafts(path: Path, agency: str) -> Iterator[Draft | None]:
                             supersedes=item.get("supersedes"), id=item["id"])
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise InvalidInput(f"{path}:{number}: not a scenario draft ({exc})") from exc
-
-
-def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
