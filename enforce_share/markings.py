@@ -24,6 +24,19 @@ def releasable(tlp: str, releasable_to: Iterable[str], agency: str) -> bool:
     return tlp in SHAREABLE and agency in set(releasable_to)
 
 
+def covers(
+    tlp: str, releasable_to: Iterable[str], target_tlp: str, target_releasable_to: Iterable[str]
+) -> bool:
+    """Whether a record so marked reaches every agency the target's marking released it to.
+
+    A withdrawal or new version must: a partner holding the target would otherwise never
+    receive it, and keep the target as current. A red (or unknown) target released nothing.
+    """
+    agencies, target_agencies = set(releasable_to), set(target_releasable_to)
+    return all(releasable(tlp, agencies, agency) for agency in target_agencies
+               if releasable(target_tlp, target_agencies, agency))
+
+
 def visible(agency: str, origin: str, tlp: str, releasable_to: Iterable[str]) -> bool:
     """Whether users of ``agency``'s node may see a record of ``origin`` so marked."""
     return origin == agency or releasable(tlp, releasable_to, agency)

@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Error, InvalidInput, VerificationError
-from ..markings import audience
+from ..markings import audience, covers, releasable
+from ..schemas.fields import AGENCIES
 from ..signing import jws
 from .checkpoints import issue_checkpoint
 from .drafts import KEY_TYPES, UNWITHDRAWABLE, Draft
@@ -109,7 +110,8 @@ def _check_shapes(origin: str, drafts: Sequence[Draft], allow_key_types: bool) -
 
 
 def _check_references(session: Session, origin: str, drafts: Sequence[Draft]) -> None:
-    """Refuse the batch if a draft repeats an id or changes a record it may not change."""
+    """Refuse the batch if a draft repeats an id, changes a record it may not change, or
+    changes it with a marking that does not reach every agency the record was released to."""
     wanted = {d.id for d in drafts if d.id} | {d.supersedes for d in drafts if d.supersedes} | {
         d.body["target"] for d in drafts if d.type == "withdrawal"}
     held = {row.id: row for row in session.scalars(
@@ -125,14 +127,16 @@ def _check_references(session: Session, origin: str, drafts: Sequence[Draft]) ->
             superseded.add(draft.supersedes)
             target = earlier.get(draft.supersedes) or held.get(draft.supersedes)
             _check_target(target, origin, draft.supersedes, ("supersedes",), draft.type)
+            _check_marking(draft, target, draft.supersedes, "a new version")
         if draft.type == "withdrawal":
             target_id = draft.body["target"]
             if target_id in withdrawn:
                 raise Conflict(f"Record {target_id} is withdrawn twice",
                                {"body": {"target": ["Already withdrawn."]}})
             withdrawn.add(target_id)
-            _check_target(earlier.get(target_id) or held.get(target_id), origin, target_id,
-                          ("body", "target"))
+            target = earlier.get(target_id) or held.get(target_id)
+            _check_target(target, origin, target_id, ("body", "target"))
+            _check_marking(draft, target, target_id, "a withdrawal")
         if draft.id:
             if draft.id in earlier or draft.id in held:
                 raise Conflict(f"Record {draft.id} already exists", {"id": ["Already stored."]})
@@ -172,3 +176,28 @@ def _check_target(
                       "Supersede the latest version.")
     if withdrawn_by:
         raise problem(Conflict, f"Record {record_id} was withdrawn", "Withdrawn.")
+
+
+def _check_marking(
+    draft: Draft, target: Draft | Record | None, target_id: str, kind: str
+) -> None:
+    """Refuse a new version or withdrawal that would not reach every agency holding its target.
+
+    Partners only receive what is released to them: one the target reached but the change did
+    not would keep the target as current (and find it by search) for ever (protocol §8).
+    """
+    if target is None:  # _check_target has refused it already
+        return
+    if isinstance(target, Draft):
+        target_tlp, target_releasable_to = target.marking["tlp"], target.marking["releasable_to"]
+    else:
+        target_tlp, target_releasable_to = target.tlp, target.releasable_to
+    tlp, releasable_to = draft.marking["tlp"], draft.marking["releasable_to"]
+    if covers(tlp, releasable_to, target_tlp, target_releasable_to):
+        return
+    missing = ", ".join(agency for agency in AGENCIES
+                        if releasable(target_tlp, target_releasable_to, agency)
+                        and not releasable(tlp, releasable_to, agency))
+    detail = f"The target was released to {missing}: {kind} must reach them too."
+    raise InvalidInput(f"Record {target_id} was released to {missing}: {kind} must reach "
+                       "them too", {"marking": {"releasable_to": [detail]}})

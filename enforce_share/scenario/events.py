@@ -158,7 +158,7 @@ def trend(s: Scenario) -> Iterator[dict]:
     recent = list(itertools.islice(reversed(s.violations[agency]), 20))
     related = [entry.id for entry in s.rng.sample(recent, min(len(recent), s.rng.randint(0, 4)))]
     draft = s.draft(agency, "procurement_trend", bodies.trend(agency, related, s.today, s.rng))
-    s.trends[agency].append(draft["id"])
+    s.trends[agency].append((draft["id"], draft["marking"]))
     yield draft
 
 

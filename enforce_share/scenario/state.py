@@ -53,7 +53,8 @@ class Scenario:
         self.recent: dict[str, deque[Entity]] = {}
         self.violations = {agency: deque[Open](maxlen=OPEN_KEPT) for agency in AGENCIES}
         self.cases = {agency: deque[Open](maxlen=OPEN_KEPT) for agency in AGENCIES}
-        self.trends = {agency: deque[str](maxlen=OPEN_KEPT) for agency in AGENCIES}
+        #: (id, marking) of each agency's recent trends: a withdrawal copies the marking.
+        self.trends = {agency: deque[tuple[str, dict]](maxlen=OPEN_KEPT) for agency in AGENCIES}
         self.registrar = Registrar()  # grows with the companies made (a set of short keys)
 
     @property

@@ -107,17 +107,22 @@ def _case_update(s: Scenario) -> Iterator[dict]:
 
 
 def withdrawal(s: Scenario) -> Iterator[dict]:
-    """An agency withdraws one of its open violations (or, failing that, a trend)."""
+    """An agency withdraws one of its open violations (or, failing that, a trend).
+
+    The withdrawal is marked as its target is: released to fewer agencies, it would never
+    reach the partners holding the target (and the node refuses it).
+    """
     agency = AGENCY_WEIGHTS.pick(s.rng)
     violations, trends = s.violations[agency], s.trends[agency]
     if violations and (s.rng.random() < 0.8 or not trends):
         entry = violations[s.rng.randrange(len(violations))]
         violations.remove(entry)
         entry.network.violations = [v for v in entry.network.violations if v[1] != entry.id]
-        target = entry.id
+        target, marking = entry.id, entry.marking
     elif trends:
-        target = trends[s.rng.randrange(len(trends))]
-        trends.remove(target)
+        index = s.rng.randrange(len(trends))
+        target, marking = trends[index]
+        del trends[index]
     else:
         return
-    yield s.draft(agency, "withdrawal", bodies.withdrawal(target, s.rng))
+    yield s.draft(agency, "withdrawal", bodies.withdrawal(target, s.rng), copy.deepcopy(marking))
