@@ -338,18 +338,25 @@ ROOT = click.option("--dir", "root", default=".demo/federation", show_default=Tr
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=1))
 @click.option("--wait", default=45.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to wait for the first full sync before printing the status.")
-@click.option("--base-port", default=8101, show_default=True, type=click.IntRange(1024, 65530),
-              help="USA listens here, GBR on the next port, then CAN, AUS, NZL.")
+@click.option("--base-port", type=click.IntRange(1024, 65530),
+              help="USA listens here, GBR on the next port, then CAN, AUS, NZL "
+                   "[default: the federation's own, else 8101].")
 def federation_up(root: Path, records: int, seed: int, interval: float, wait: float,
-                  base_port: int) -> None:
+                  base_port: int | None) -> None:
     """Start five nodes with their schedulers, load the scenario, print the sync status."""
     from . import federation as demo
 
+    if base_port is None:
+        base_port = demo.members(root)[0].port
+    demo.check_ports(root, base_port)  # before set-up: a refusal leaves nothing behind
     demo.set_up(root, records, seed, click.echo, base_port)
     demo.start(root, interval)
-    down = demo.wait_until_serving(root)
-    if down:
-        raise ConfigError(f"not serving: {', '.join(down)} (see {root}/<AGENCY>/gunicorn.log)")
+    problems = demo.wait_until_serving(root)
+    if problems:
+        raise ConfigError(
+            "not serving: " + "; ".join(f"{agency} ({why})" for agency, why in problems.items())
+            + f" (see {root}/<AGENCY>/gunicorn.log; stop the others with "
+              f"`enforce-share federation down --dir {root}`)")
     for member in demo.members(root):
         click.echo(f"{member.agency} listens on {member.url}")
     deadline = time.monotonic() + wait

@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from .access.models import User
 from .config import load_config
+from .errors import ConfigError
 from .node import Node
 from .partners import add_partner
 from .scenario import write_scenario
@@ -101,8 +104,50 @@ def _analyst_token(node: Node, path: Path) -> None:
         out.write(token + "\n")
 
 
+def check_ports(root: Path, base_port: int) -> None:
+    """Refuse (ConfigError) a base port whose five ports are not all free or this federation's.
+
+    A port counts as this federation's own when the member's gunicorn recorded in its pid
+    file is alive; any other listener would make that member's gunicorn fail to bind while
+    the others start, and the run would report success over a foreign process.
+    """
+    laid_out = members(root)
+    if base_port != laid_out[0].port and any(
+            running(member, process) for member in laid_out for process in PROCESSES):
+        raise ConfigError(
+            f"the federation in {root} runs on ports {laid_out[0].port}-{laid_out[-1].port}: "
+            f"stop it first (enforce-share federation down --dir {root}) or leave out --base-port")
+    taken = [f"{base_port + n} ({member.agency})" for n, member in enumerate(laid_out)
+             if not running(member, "gunicorn") and _taken(base_port + n)]
+    if len(taken) == 1:
+        raise ConfigError(f"port {taken[0]} is taken by another process: "
+                          "stop it or use --base-port")
+    if taken:
+        raise ConfigError(f"ports {', '.join(taken)} are taken by other processes: "
+                          "stop them or use --base-port")
+
+
+def _taken(port: int) -> bool:
+    """Whether anything listens on 127.0.0.1:``port`` (so gunicorn could not bind it)."""
+    with socket.socket() as probe:
+        # As gunicorn binds: with SO_REUSEADDR a port left only in TIME_WAIT (just after
+        # `federation down`) is free, while any listener on it still makes bind fail.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    with socket.socket() as probe:  # where bind allows sharing a wildcard listener's port
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def start(root: Path, interval: float) -> None:
-    """Start each node's gunicorn and scheduler (those not already running)."""
+    """Start each node's gunicorn and scheduler (those not already running).
+
+    Nothing starts if a port is taken by another process (see :func:`check_ports`).
+    """
+    check_ports(root, members(root)[0].port)
     for member in members(root):
         commands = {
             "gunicorn": [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{member.port}",
@@ -121,19 +166,48 @@ def start(root: Path, interval: float) -> None:
             member.pidfile(process).write_text(str(child.pid))
 
 
-def wait_until_serving(root: Path, seconds: float = 30) -> list[str]:
-    """The agencies whose node does not answer within ``seconds``."""
+def wait_until_serving(root: Path, seconds: float = 30) -> dict[str, str]:
+    """Per agency whose own node is not serving on its port within ``seconds``: why not.
+
+    A port answered by another agency's node is settled at once (ours could not bind it);
+    no answer, or one that is not a node, is asked again until the deadline.
+    """
     deadline = time.monotonic() + seconds
     pending = {member.agency: member for member in members(root)}
-    while pending and time.monotonic() < deadline:
+    problems: dict[str, str] = {}
+    while pending:
         for agency, member in list(pending.items()):
-            try:
-                with urllib.request.urlopen(f"{member.url}/api/v1/node", timeout=2):
-                    del pending[agency]
-            except OSError:
-                pass
+            problem, settled = _who_answers(member)
+            problems[agency] = problem
+            if settled:
+                del pending[agency]
+        if not pending or time.monotonic() >= deadline:
+            break
         time.sleep(0.2)
-    return sorted(pending)
+    return {agency: problem for agency, problem in sorted(problems.items()) if problem}
+
+
+def _who_answers(member: Member) -> tuple[str, bool]:
+    """What is wrong with the answer on the member's port ('' if it is the member's node),
+    and whether that is settled."""
+    try:
+        with urllib.request.urlopen(f"{member.url}/api/v1/node", timeout=2) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        return f"port {member.port} answers HTTP {exc.code}, not as an enforce-share node", False
+    except TimeoutError:
+        return f"port {member.port} does not answer", False
+    except OSError:
+        return f"nothing listens on port {member.port}", False
+    try:
+        agency = json.loads(body).get("agency")
+    except (ValueError, AttributeError):
+        agency = None
+    if agency == member.agency:
+        return "", True
+    if isinstance(agency, str):
+        return f"port {member.port} is answered by another process's {agency} node", True
+    return f"port {member.port} answers, but not as an enforce-share node", False
 
 
 def running(member: Member, process: str) -> bool:
