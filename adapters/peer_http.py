@@ -35,7 +35,7 @@ class HttpPeer:
             "GET", f"{self.url.rstrip('/')}/api/v1/feed",
             params={"origin": origin, "after": after, "limit": limit},
         ).prepare()
-        sign_request(prepared, self.kid, self.private_key)
+        sign_request(prepared, self.kid, self.private_key, self.agency)
         try:
             response = self.session.send(prepared, timeout=self.timeout)
         except requests.RequestException as exc:

@@ -292,7 +292,8 @@ class Node:
         """The partner node that signed ``message`` (nonce recorded); Unauthenticated if none."""
         with self.transaction() as session:
             partners = {partner.agency for partner in list_partners(session)}
-            return authenticate(message, session, TrustRegistry.load(session), partners)
+            return authenticate(message, session, TrustRegistry.load(session), partners,
+                                own=self.agency)
 
     def feed(self, requester: str, origin: str, after: int, limit: int) -> tuple[str, int]:
         """A page of ``origin``'s log for ``requester``'s node, as JSON text; entry count."""

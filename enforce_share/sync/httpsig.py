@@ -1,9 +1,12 @@
 """Node-to-node request authentication with HTTP Message Signatures (RFC 9421), Ed25519.
 
-A requesting node signs ``@method``, ``@path`` and ``@query`` with its current key, with the
-``created`` time and a one-time ``nonce``. The serving node accepts a request only if the key
-is a trusted key of a registered partner, valid now, ``created`` is within ±300 s, the nonce
-was never seen, and the signature verifies. Every failure raises (fail closed).
+A requesting node names the node it asks in an ``Enforce-Share-Target`` header (the target's
+agency code) and signs ``@method``, ``@authority``, ``@path``, ``@query`` and that header with
+its current key, with the ``created`` time and a one-time ``nonce``. The serving node accepts
+a request only if it covers all of these, the target is the serving node's own agency (so a
+partner that receives a signed request cannot replay it to another node), the key is a
+trusted key of a registered partner, ``created`` is within ±:data:`MAX_SKEW` of its clock, the
+nonce was never seen, and the signature verifies. Every failure raises (fail closed).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from http_message_signatures import (
     HTTPSignatureKeyResolver,
     algorithms,
 )
-from http_message_signatures.exceptions import HTTPMessageSignaturesException
+from http_message_signatures.exceptions import HTTPMessageSignaturesException, InvalidSignature
 from sqlalchemy import DateTime, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -29,7 +32,11 @@ from ..db import Base
 from ..errors import Unauthenticated, VerificationError
 from ..signing.trust import TrustRegistry
 
-COVERED = ("@method", "@path", "@query")
+#: The header naming the node a request is for (its agency code); a covered component.
+TARGET_HEADER = "Enforce-Share-Target"
+#: Components every request signature must cover (RFC 9421 section 2; field names lowercase).
+COVERED = ("@method", "@authority", "@path", "@query", TARGET_HEADER.lower())
+#: The clock skew the protocol allows between nodes, either way: the one window for requests.
 MAX_SKEW = timedelta(seconds=300)
 LABEL = "es"
 #: RFC 9421 ``tag``: names the application profile, so signatures for other uses never pass.
@@ -37,7 +44,11 @@ TAG = "enforce-share-feed"
 
 
 class SeenNonce(Base):
-    """Nonces accepted in the last ``MAX_SKEW`` window: a replay finds its nonce here."""
+    """Nonces accepted in the last ``MAX_SKEW`` window: a replay finds its nonce here.
+
+    Only requests whose signed target is this node get here, so every row is a nonce of a
+    request to this node: a nonce is bound to its target by the signature.
+    """
 
     __tablename__ = "seen_nonces"
 
@@ -64,6 +75,27 @@ class _Resolver(HTTPSignatureKeyResolver):
         return self.registry.entry(key_id).key.get_op_key("verify")
 
 
+class _Verifier(HTTPMessageVerifier):
+    """The library's verifier with the protocol's clock rule for ``created``.
+
+    The library's own rule allows 5 s into the future only; ours is ±:data:`MAX_SKEW`, checked
+    here (before the signature, as the library does) so that one window governs both ways.
+    """
+
+    max_clock_skew = MAX_SKEW
+
+    def validate_created_and_expires(self, sig_input: Any, max_age: Any = None) -> None:
+        created = sig_input.params.get("created")
+        if type(created) is not int:
+            raise InvalidSignature('the signature needs an integer "created" parameter')
+        offset = created - datetime.now(UTC).timestamp()
+        if abs(offset) > MAX_SKEW.total_seconds():
+            raise InvalidSignature(
+                f"created {abs(offset):.0f} s {'ahead of' if offset > 0 else 'behind'} this "
+                f"node's clock: the protocol allows ±{MAX_SKEW.total_seconds():.0f} s")
+        super().validate_created_and_expires(sig_input, max_age=None)  # ``expires``, if any
+
+
 @dataclass(frozen=True)
 class Caller:
     """The authenticated partner node of a request."""
@@ -81,42 +113,58 @@ class Message:
     headers: Any
 
 
-def sign_request(request: Any, kid: str, private: Ed25519PrivateKey) -> None:
-    """Add ``Signature-Input`` and ``Signature`` headers to an outgoing request."""
+def sign_request(request: Any, kid: str, private: Ed25519PrivateKey, target: str, *,
+                 created: datetime | None = None) -> None:
+    """Address an outgoing request to the node of agency ``target`` and sign it: add the
+    target, ``Signature-Input`` and ``Signature`` headers (``created`` defaults to now)."""
+    request.headers[TARGET_HEADER] = target
     signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
                                key_resolver=_Resolver(private=private))
-    signer.sign(request, key_id=kid, created=datetime.now(UTC), nonce=secrets.token_urlsafe(24),
-                label=LABEL, tag=TAG, covered_component_ids=COVERED)
+    signer.sign(request, key_id=kid, created=created or datetime.now(UTC),
+                nonce=secrets.token_urlsafe(24), label=LABEL, tag=TAG,
+                covered_component_ids=COVERED)
 
 
 def authenticate(
-    message: Message, session: Session, registry: TrustRegistry, partners: set[str]
+    message: Message, session: Session, registry: TrustRegistry, partners: set[str], *,
+    own: str,
 ) -> Caller:
-    """The partner node that signed ``message``; Unauthenticated otherwise.
+    """The partner node that signed ``message`` for this node (agency ``own``);
+    Unauthenticated otherwise.
 
     Records the nonce in ``session``: the caller's transaction must commit for the nonce to
     count as used.
     """
     if "Signature" not in message.headers or "Signature-Input" not in message.headers:
         raise Unauthenticated("request is not signed (RFC 9421 Signature headers missing)")
-    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519,
-                                   key_resolver=_Resolver(registry=registry))
+    if TARGET_HEADER not in message.headers:
+        raise Unauthenticated(f"request names no target node: sign an {TARGET_HEADER} header "
+                              "with the agency code of the node asked")
+    verifier = _Verifier(signature_algorithm=algorithms.ED25519,
+                         key_resolver=_Resolver(registry=registry))
     try:
-        (result,) = verifier.verify(message, max_age=MAX_SKEW, expect_label=LABEL,
+        (result,) = verifier.verify(message, max_age=None, expect_label=LABEL,
                                     expect_tag=TAG, require_components=COVERED)
     except (HTTPMessageSignaturesException, VerificationError, ValueError) as exc:
         raise Unauthenticated(f"bad request signature: {exc}") from None
+    target = result.covered_components[f'"{TARGET_HEADER.lower()}"']
+    if target != own:
+        raise Unauthenticated(f"request was signed for {target}, not for this node ({own}): "
+                              "a request cannot be replayed to another node")
     params = result.parameters
     kid, nonce = str(params.get("keyid", "")), str(params.get("nonce", ""))
-    now = datetime.now(UTC)
-    created = datetime.fromtimestamp(int(params.get("created", 0)), UTC)
-    if abs(now - created) > MAX_SKEW:
-        raise Unauthenticated("request signature is stale or from the future")
     if not nonce or len(nonce) > 64:
         raise Unauthenticated("request signature has no usable nonce")
+    now = datetime.now(UTC)
+    created = datetime.fromtimestamp(int(params["created"]), UTC)
+    # The key's window is judged at the latest instant the request may have been signed by
+    # either clock: ``created`` (whole seconds, so up to 1 s before signing) by the caller's,
+    # which also dated its key's start, so a caller ahead of us may use a new key before our
+    # clock reaches that start; ``now`` by ours, so an expiry or revocation counts at once.
+    signed_by = max(now, created + timedelta(seconds=1))
     entry = registry.entry(kid)
     try:
-        entry.check_usable(entry.agency, now)
+        entry.check_usable(entry.agency, signed_by)
     except VerificationError as exc:
         raise Unauthenticated(f"signing key not usable now: {exc.reason}") from None
     if entry.agency not in partners:
@@ -126,6 +174,7 @@ def authenticate(
 
 
 def _use_nonce(session: Session, nonce: str, kid: str, now: datetime) -> None:
+    """Keep ``nonce`` until no request carrying it can be within the window again."""
     session.execute(delete(SeenNonce).where(SeenNonce.expires < now))
     try:
         with session.begin_nested():
