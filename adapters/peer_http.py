@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +32,15 @@ class HttpPeer:
 
     def feed(self, origin: str, after: int, limit: int) -> dict[str, Any]:
         """One page of ``origin``'s log after ``after``, as the peer holds it."""
+        return self._page({"origin": origin, "after": after, "limit": limit})
+
+    def entries(self, origin: str, seqs: Sequence[int]) -> dict[str, Any]:
+        """The entries at ``seqs`` of ``origin``'s log, as the peer holds them."""
+        return self._page({"origin": origin, "seqs": ",".join(str(seq) for seq in seqs)})
+
+    def _page(self, params: dict[str, Any]) -> dict[str, Any]:
         prepared = requests.Request(
-            "GET", f"{self.url.rstrip('/')}/api/v1/feed",
-            params={"origin": origin, "after": after, "limit": limit},
-        ).prepare()
+            "GET", f"{self.url.rstrip('/')}/api/v1/feed", params=params).prepare()
         sign_request(prepared, self.kid, self.private_key, self.agency)
         try:
             response = self.session.send(prepared, timeout=self.timeout)

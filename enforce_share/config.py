@@ -25,6 +25,8 @@ ENVIRONMENT = {
     "ENFORCE_SHARE_MAX_BODY_BYTES": "max_body_bytes",
     "ENFORCE_SHARE_RATE_LIMIT": "rate_limit",
     "ENFORCE_SHARE_RATE_LIMIT_STORAGE": "rate_limit_storage",
+    "ENFORCE_SHARE_HEARTBEAT": "heartbeat",
+    "ENFORCE_SHARE_FRESHNESS_GRACE": "freshness_grace",
 }
 
 
@@ -41,6 +43,11 @@ class Config:
     #: Where the counts live: "memory://" counts per gunicorn worker; share them between
     #: workers with e.g. "redis://host:6379" (flask-limiter storage URI).
     rate_limit_storage: str = "memory://"
+    #: Seconds between heartbeat checkpoints of this node's own log (the scheduler signs one
+    #: even when nothing was written), so partners can tell a quiet origin from a lost one.
+    heartbeat: float = 600.0
+    #: Seconds past ``heartbeat`` after which an origin not heard of raises a staleness alarm.
+    freshness_grace: float = 300.0
 
     @property
     def keys_dir(self) -> Path:
@@ -83,6 +90,13 @@ def load_config(data_dir: str | Path | None = None, **overrides: Any) -> Config:
         values["max_body_bytes"] = int(values.get("max_body_bytes", Config.max_body_bytes))
     except ValueError as exc:
         raise ConfigError("max_body_bytes must be a whole number of bytes") from exc
+    for name in ("heartbeat", "freshness_grace"):
+        try:
+            values[name] = float(values.get(name, getattr(Config, name)))
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a number of seconds") from exc
+        if not values[name] > 0:
+            raise ConfigError(f"{name} must be more than 0 seconds")
     try:
         limits.parse(str(values.get("rate_limit", Config.rate_limit)))
     except ValueError as exc:

@@ -27,7 +27,7 @@ from .errors import InvalidInput, KeyManagementError
 from .graph.service import ActorGraph
 from .graph.view import View
 from .partners import list_partners
-from .records.checkpoints import latest_checkpoint, signed_checkpoint
+from .records.checkpoints import heartbeat, latest_checkpoint, signed_checkpoint
 from .records.drafts import Draft
 from .records.log import append, ensure_log
 from .records.models import LogHead, Record
@@ -46,7 +46,7 @@ from .signing.node_keys import (
     register_own_key,
 )
 from .signing.trust import TrustRegistry, export_jwks
-from .sync.feed import feed_page_json
+from .sync.feed import entries_json, feed_page_json
 from .sync.httpsig import Caller, Message, authenticate
 from .sync.puller import Outcome, sync_round, unblock
 from .sync.status import sync_status
@@ -140,10 +140,16 @@ class Node:
             signer = current_signer(session, self.agency, self.config.keys_dir)
             return append(session, signer, self.agency, drafts)
 
-    def checkpoint(self, origin: str) -> dict[str, Any]:
-        """The latest signed checkpoint held for ``origin``."""
+    def checkpoint(self, origin: str, seq: int | None = None) -> dict[str, Any]:
+        """The latest signed checkpoint held for ``origin``, or the one held at ``seq``."""
         with self.reading() as session:
-            return signed_checkpoint(latest_checkpoint(session, origin))
+            return signed_checkpoint(latest_checkpoint(session, origin, seq))
+
+    def heartbeat(self) -> dict[str, Any]:
+        """Sign this node's checkpoint at its log head anew, now: word that it is alive."""
+        with self.transaction() as session:
+            signer = current_signer(session, self.agency, self.config.keys_dir)
+            return signed_checkpoint(heartbeat(session, signer, self.agency))
 
     # --- search ----------------------------------------------------------------------------
 
@@ -300,6 +306,11 @@ class Node:
         with self.reading() as session:
             return feed_page_json(session, requester, origin, after, limit)
 
+    def feed_seqs(self, requester: str, origin: str, seqs: Sequence[int]) -> tuple[str, int]:
+        """The entries at ``seqs`` of ``origin``'s log for ``requester``'s node, as JSON text."""
+        with self.reading() as session:
+            return entries_json(session, requester, origin, seqs)
+
     def peers(self, only: str | None = None) -> list[HttpPeer]:
         """The partners with a URL, as feeds asked with this node's current key."""
         with self.reading() as session:
@@ -336,7 +347,8 @@ class Node:
     def sync_status(self) -> dict[str, Any]:
         """Per peer and origin: last success, lag, errors; quarantine and equivocations."""
         with self.reading() as session:
-            return sync_status(session)
+            return sync_status(session, self.agency, self.config.heartbeat,
+                               self.config.freshness_grace)
 
     # --- keys ----------------------------------------------------------------------------
 

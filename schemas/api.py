@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
 
 from .fields import AGENCIES, Agency, Choice, Pattern, RecordId, Timestamp
 from .records import RECORD_TYPES, MarkingSchema, RecordSchema, Strict, body_errors
@@ -127,12 +128,31 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorDetailSchema, required=True)
 
 
+class CheckpointQuerySchema(Schema):
+    """GET /api/v1/checkpoints/<origin> query."""
+
+    seq = fields.Integer(validate=validate.Range(min=1, max=2**53 - 1), metadata={
+        "description": "The checkpoint held at this seq (default: the newest held)"})
+
+
 class FeedQuerySchema(Schema):
     """GET /api/v1/feed query."""
 
     origin = Agency(required=True)
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    after = fields.Integer(validate=validate.Range(min=0, max=2**62),
+                           metadata={"description": "The seq after which to start (default 0)"})
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+    seqs = DelimitedList(
+        fields.Integer(validate=validate.Range(min=1, max=2**53 - 1)),
+        validate=validate.Length(min=1, max=1000), metadata={
+            "description": "Instead of after/limit: the entries at these seqs (comma "
+                           "separated, at most 1000), those held, in seq order: how a node "
+                           "asks again for records owed to it"})
+
+    @validates_schema
+    def _one_way(self, data: dict[str, Any], **_: Any) -> None:
+        if "seqs" in data and "after" in data:
+            raise ValidationError("Give seqs or after, not both.", "seqs")
 
 
 class FeedPageSchema(Schema):
@@ -140,10 +160,16 @@ class FeedPageSchema(Schema):
 
     origin = fields.String(required=True)
     entries = fields.List(fields.Dict(), required=True, metadata={
-        "description": "In seq order: {record, jws} or a placeholder {origin, seq, hash}"})
-    checkpoint = fields.Nested(SignedCheckpointSchema, allow_none=True, required=True)
+        "description": "In seq order: {record, jws} or a placeholder, the record's stub "
+                       "{origin, seq, id, hash, marking}"})
+    checkpoint = fields.Nested(SignedCheckpointSchema, allow_none=True, required=True,
+                               metadata={"description": "The origin's checkpoint at the "
+                                         "page's last entry (the newest held if none)"})
     next = fields.Integer(allow_none=True, required=True,
                           metadata={"description": "Pass as `after` for the next page"})
+    held = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "The last seq of the log the serving node holds (unsigned: for "
+                       "progress and lag; null in an answer to seqs)"})
 
 
 class OriginStatusSchema(Schema):
@@ -164,12 +190,50 @@ class PeerStatusSchema(Schema):
     origins = fields.List(fields.Nested(OriginStatusSchema), required=True)
 
 
+class OriginHoldingsSchema(Schema):
+    """What this node holds of one other origin's log."""
+
+    held_seq = fields.Integer(required=True)
+    full = fields.Integer(required=True, metadata={"description": "Records held in full"})
+    not_for_us = fields.Integer(required=True, metadata={
+        "description": "Placeholders whose attested marking does not release them here"})
+    owed = fields.Integer(required=True, metadata={
+        "description": "Placeholders of records released to this node, not yet arrived: "
+                       "asked for again from every peer each round"})
+    last_heard = fields.String(allow_none=True, required=True, metadata={
+        "description": "issued of the newest checkpoint of the origin held"})
+    silent_seconds = fields.Float(allow_none=True, required=True)
+    stale = fields.Boolean(required=True)
+
+
+class ForkSchema(Schema):
+    """Evidence that an origin signed two histories (GET /api/v1/checkpoints/<origin>?seq=)."""
+
+    origin = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    peer = fields.String(required=True)
+    detected = fields.String(required=True)
+
+
+class AlarmSchema(Schema):
+    """Something in sync that needs a person."""
+
+    alarm = fields.String(required=True, metadata={"description": "stale, owed, equivocation"})
+    origin = fields.String(required=True)
+    last_heard = fields.String(allow_none=True)
+    message = fields.String(required=True)
+
+
 class SyncStatusSchema(Schema):
     """GET /api/v1/sync/status."""
 
     held = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    origins = fields.Dict(keys=fields.String(), values=fields.Nested(OriginHoldingsSchema),
+                          required=True, metadata={"description": "Per other origin"})
     peers = fields.List(fields.Nested(PeerStatusSchema), required=True)
     equivocations = fields.Integer(required=True)
+    forks = fields.List(fields.Nested(ForkSchema), required=True)
+    alarms = fields.List(fields.Nested(AlarmSchema), required=True)
 
 
 class AuditQuerySchema(Schema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -9,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import rfc8785
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,9 +20,11 @@ from sqlalchemy import select
 from enforce_share.app import create_app
 from enforce_share.config import Config, load_config
 from enforce_share.node import Node
+from enforce_share.records.entries import record_stub
 from enforce_share.records.ingest import ingest
-from enforce_share.records.models import LogHead, Record
+from enforce_share.records.models import LogHead, Placeholder, Record
 from enforce_share.records.queries import signed
+from enforce_share.signing import jws
 
 from .factories import DraftFactory
 
@@ -149,3 +154,18 @@ def relay(gbr: Node, usa: Node) -> None:
             .order_by(Record.seq))]
     with gbr.transaction() as session:
         ingest(session, gbr.registry(), log, "GBR")
+
+
+def recomputed_chain(node: Node, origin: str) -> tuple[int, str]:
+    """The last seq and head of ``origin``'s log as ``node`` holds it, recomputed here from
+    the rows as docs/protocol.md section 7 says (stubs hashed by the rfc8785 package)."""
+    with node.reading() as session:
+        stubs = {row.seq: record_stub(json.loads(row.canonical), row.record_hash)
+                 for row in session.scalars(select(Record).where(Record.origin == origin))}
+        stubs |= {hole.seq: hole.stub() for hole in session.scalars(
+            select(Placeholder).where(Placeholder.origin == origin))}
+    assert sorted(stubs) == list(range(1, len(stubs) + 1)), "the log held has a gap"
+    head = jws.ZERO_HEAD
+    for seq in sorted(stubs):
+        head = jws.next_head(head, hashlib.sha256(rfc8785.dumps(stubs[seq])).hexdigest())
+    return len(stubs), head

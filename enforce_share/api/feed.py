@@ -19,11 +19,16 @@ blp = Blueprint("feed", __name__, url_prefix="/api/v1",
 @blp.arguments(FeedQuerySchema, location="query")
 @blp.response(200, FeedPageSchema)
 def feed(query: dict[str, Any]) -> Response:
-    """Entries of one origin's log after a seq: records the caller may see, else placeholders.
+    """Entries of one origin's log after a seq (a page ending at a checkpoint), or at the
+    seqs asked for: records the caller may see, else placeholders (the records' stubs).
 
     Releasability is decided from the partner that signed the request, never a parameter.
     """
-    text, count = node().feed(principal().agency, **query)
+    if "seqs" in query:
+        text, count = node().feed_seqs(principal().agency, query["origin"], query["seqs"])
+    else:
+        text, count = node().feed(principal().agency, query["origin"], query.get("after", 0),
+                                  query["limit"])
     audited(entries=count)
     # Stored records are sent as the exact canonical text they were signed over.
     return Response(text, status=200, mimetype="application/json")

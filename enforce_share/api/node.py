@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import __version__
 from ..access.roles import ADMIN, ANALYST, NODE
-from ..schemas.api import JWKSetSchema, NodeSchema, SignedCheckpointSchema
+from ..schemas.api import CheckpointQuerySchema, JWKSetSchema, NodeSchema, SignedCheckpointSchema
 from .auth import Blueprint, node
 
 blp = Blueprint("node", __name__, url_prefix="/api/v1", description="This node and its logs")
@@ -23,11 +23,13 @@ def describe() -> dict[str, Any]:
 
 @blp.route("/checkpoints/<string:origin>")
 @blp.requires(ANALYST, ADMIN, NODE)
+@blp.arguments(CheckpointQuerySchema, location="query")
 @blp.response(200, SignedCheckpointSchema)
 @blp.alt_response(404, response="NOT_FOUND")
-def checkpoint(origin: str) -> dict[str, Any]:
-    """The latest signed checkpoint held for an origin's log."""
-    return node().checkpoint(origin)
+def checkpoint(query: dict[str, Any], origin: str) -> dict[str, Any]:
+    """The latest signed checkpoint held for an origin's log, or the one held at ``seq``
+    (a fork's evidence names the seqs of the two checkpoints that cannot both hold)."""
+    return node().checkpoint(origin, query.get("seq"))
 
 
 @well_known.route("/jwks.json")

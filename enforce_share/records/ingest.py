@@ -1,13 +1,14 @@
 """Storing other origins' logs: verify each entry, extend the chain, store in one go.
 
-An entry is a signed record ``{"record", "jws"}`` or a placeholder ``{"origin", "seq",
-"hash"}`` for a record not released to this node: the chain goes on through it. A placeholder
-is upgraded when the full record arrives later (from any node) with the same hash.
+An entry is a signed record ``{"record", "jws"}`` or a placeholder: the record's stub
+(``records.entries``) for a record the serving node does not give this one. The chain goes on
+through it. A placeholder whose marking releases it to this node is *owed*: it is upgraded
+when the full record arrives later (from any node) with the same hash.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,17 +17,16 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import VerificationError
-from ..schemas.fields import AGENCIES
+from ..markings import covers, releasable
 from ..signing import jws
 from ..signing.trust import TrustRegistry
 from .drafts import KEY_TYPES
+from .entries import checked_stub, entry_hash, is_placeholder, record_stub, stub
 from .log import ensure_log, row_values
 from .models import LogHead, Placeholder, Record
 from .precheck import Verdict, Verdicts
 from .store import store_rows
 from .verify import checked_shape
-
-_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 class BadEntry(VerificationError):
@@ -49,11 +49,6 @@ class IngestResult:
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
-def is_placeholder(entry: Any) -> bool:
-    """Whether a feed entry is a placeholder rather than a signed record."""
-    return isinstance(entry, dict) and set(entry) == {"origin", "seq", "hash"}
-
-
 def ingest(
     session: Session, registry: TrustRegistry, entries: Sequence[Any], own_agency: str,
     *, up_to: dict[str, int] | None = None, verdicts: Verdicts | None = None,
@@ -62,10 +57,10 @@ def ingest(
 
     Raises BadEntry on the first entry that fails (the caller's transaction then stores
     nothing of the batch). Entries already held with the same hash are skipped, so ingesting
-    a batch twice changes nothing. With ``up_to`` (origin -> checkpoint seq, as a pull has),
-    an entry of another origin or past its origin's checkpoint fails. ``verdicts`` (from a
-    Prechecker) stand in for checking shape and signatures here while the registry is the
-    one they were made with.
+    a batch twice changes nothing; a full record for a seq held as a placeholder upgrades it.
+    With ``up_to`` (origin -> checkpoint seq, as a pull has), an entry of another origin or
+    past its origin's checkpoint fails. ``verdicts`` (from a Prechecker) stand in for
+    checking shape and signatures here while the registry is the one they were made with.
     """
     result = IngestResult()
     rows: list[dict[str, Any]] = []
@@ -86,17 +81,24 @@ def ingest(
                 result.heads[origin] = (head_row.seq, head_row.head)
             held_seq, head = result.heads[origin]
             if seq <= held_seq:
-                _held_again(session, registry, entry, origin, seq, result)
+                _store(session, rows, result)  # an upgrade may be an earlier row's target
+                rows = []
+                _held_again(session, registry, entry, origin, seq, own_agency, result)
                 continue
             if seq != held_seq + 1:
                 raise VerificationError("seq_gap", f"{origin} seq {seq} after {held_seq}")
             if is_placeholder(entry):
-                head = jws.next_head(head, entry["hash"])
-                session.add(Placeholder(origin=origin, seq=seq, record_hash=entry["hash"],
-                                        head=head))
+                head = jws.next_head(head, entry_hash(entry))
+                marking = entry["marking"]
+                session.add(Placeholder(
+                    origin=origin, seq=seq, record_id=entry["id"], record_hash=entry["hash"],
+                    tlp=marking["tlp"], releasable_to=list(marking["releasable_to"]),
+                    owed=releasable(marking["tlp"], marking["releasable_to"], own_agency),
+                    head=head))
                 result.placeholders += 1
             else:
                 row = _verified_row(registry, entry, head, verdict)
+                _check_reach(session, row, rows)
                 head = row["head"]
                 rows.append(row)
                 result.prechecked += verdict is not None
@@ -125,10 +127,8 @@ def _claimed_seq(entry: Any) -> Any:
 def _position(entry: Any, own_agency: str, verdict: Verdict | None) -> tuple[str, int]:
     """Origin and seq of an entry, its shape checked (or found checked in ``verdict``)."""
     if is_placeholder(entry):
-        origin, seq, hash_hex = entry["origin"], entry["seq"], entry["hash"]
-        if origin not in AGENCIES or type(seq) is not int or seq < 1 or not isinstance(
-                hash_hex, str) or not _HASH.fullmatch(hash_hex):
-            raise VerificationError("malformed_entry", "placeholder needs origin, seq, hash")
+        checked_stub(entry)
+        origin, seq = entry["origin"], entry["seq"]
     elif verdict is not None:
         if verdict.shape is not None:
             raise VerificationError(*verdict.shape)
@@ -153,40 +153,86 @@ def _verified_row(registry: TrustRegistry, entry: dict[str, Any], previous: str,
     hash_hex = jws.record_hash(payload)
     kid = jws.header(entry["jws"])["kid"]
     return row_values(record, payload, entry["jws"], kid, hash_hex,
-                      jws.next_head(previous, hash_hex))
+                      jws.next_head(previous, entry_hash(record_stub(record, hash_hex))))
 
 
 def _held_again(session: Session, registry: TrustRegistry, entry: Any, origin: str, seq: int,
-                result: IngestResult) -> None:
-    """An entry at a seq already held: the same hash (skip), or a placeholder to upgrade."""
-    held_hash = session.scalar(select(Record.record_hash).where(
-        Record.origin == origin, Record.seq == seq))
-    hole = None
-    if held_hash is None:
-        hole = session.scalar(select(Placeholder).where(
-            Placeholder.origin == origin, Placeholder.seq == seq))
-        held_hash = hole.record_hash if hole else None
+                own_agency: str, result: IngestResult) -> None:
+    """An entry at a seq already held: the same entry (skip), or the full record of a
+    placeholder (upgrade it); anything else contradicts the chain held."""
+    held = session.execute(select(Record.id, Record.record_hash, Record.tlp,
+                                  Record.releasable_to).where(
+        Record.origin == origin, Record.seq == seq)).one_or_none()
+    hole = None if held is not None else session.scalar(select(Placeholder).where(
+        Placeholder.origin == origin, Placeholder.seq == seq))
+    if held is not None:
+        held_stub = stub(origin, seq, held.id, held.record_hash, held.tlp, held.releasable_to)
+    elif hole is not None:
+        held_stub = hole.stub()
+    else:  # below the head yet not held: never happens on a chain ingested in order
+        raise VerificationError("seq_gap", f"{origin} seq {seq} is not held here")
     if is_placeholder(entry):
-        offered = entry["hash"]
-    else:
-        offered = jws.record_hash(registry.verify_record(entry["record"], entry["jws"]))
-    if held_hash is not None and offered != held_hash:
+        if entry_hash(entry) != entry_hash(held_stub):
+            raise VerificationError("conflicting_record",
+                                    f"{origin} seq {seq} differs from the entry held")
+        result.already_held += 1
+        return
+    payload = jws.canonical(entry["record"]) if isinstance(entry.get("record"), dict) else b""
+    if held is not None and jws.record_hash(payload) == held.record_hash:
+        result.already_held += 1  # the very record held: nothing to verify again
+        return
+    row = _verified_row(registry, entry, jws.ZERO_HEAD)
+    if hole is None or entry_hash(record_stub(json.loads(row["canonical"]), row["record_hash"])
+                                  ) != entry_hash(held_stub):
         raise VerificationError("conflicting_record",
                                 f"{origin} seq {seq} differs from the entry held")
-    if hole is not None and not is_placeholder(entry):
-        row = _verified_row(registry, entry, jws.ZERO_HEAD)
-        row["head"] = hole.head
-        session.execute(delete(Placeholder).where(Placeholder.position == hole.position))
-        store_rows(session, [row], strict=False)
-        result.upgraded += 1
-    else:
-        result.already_held += 1
+    _check_reach(session, row, [])
+    row["head"] = hole.head
+    session.execute(delete(Placeholder).where(Placeholder.position == hole.position))
+    store_rows(session, [row], strict=False)
+    _settle_withdrawn(session, [row])
+    result.upgraded += 1
+
+
+def _check_reach(session: Session, row: dict[str, Any], batch: Sequence[dict[str, Any]]) -> None:
+    """Refuse a withdrawal or new version that reaches fewer agencies than its target did.
+
+    The target's marking is known whether it is held in full, as a placeholder (its stub),
+    or earlier in this batch; a target not held is not checked (nothing here to keep current).
+    """
+    target = row["supersedes"] or (json.loads(row["canonical"])["body"]["target"]
+                                   if row["type"] == "withdrawal" else None)
+    if target is None:
+        return
+    marking = next(((r["tlp"], r["releasable_to"]) for r in batch if r["id"] == target), None)
+    if marking is None:
+        found = session.execute(select(Record.tlp, Record.releasable_to).where(
+            Record.id == target, Record.origin == row["origin"])).one_or_none() or \
+            session.execute(select(Placeholder.tlp, Placeholder.releasable_to).where(
+                Placeholder.record_id == target, Placeholder.origin == row["origin"])
+            ).one_or_none()
+        marking = tuple(found) if found is not None else None
+    if marking is not None and not covers(row["tlp"], row["releasable_to"], *marking):
+        raise VerificationError("narrow_marking", f"{row['origin']} seq {row['seq']} retires "
+                                f"{target} but is released to fewer agencies than it was")
+
+
+def _settle_withdrawn(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Placeholders of records these rows withdraw are owed no more (the feed never sends
+    a withdrawn record in full)."""
+    for row in rows:
+        if row["type"] == "withdrawal":
+            target = json.loads(row["canonical"])["body"]["target"]
+            session.execute(update(Placeholder).where(
+                Placeholder.origin == row["origin"], Placeholder.record_id == target,
+                Placeholder.seq < row["seq"]).values(owed=False))
 
 
 def _store(session: Session, rows: list[dict[str, Any]], result: IngestResult) -> None:
     """Insert the rows in one statement, apply their effects, move the log heads."""
     if rows:
         store_rows(session, rows, strict=False)
+        _settle_withdrawn(session, rows)
         result.stored += len(rows)
     session.flush()
     for origin, (seq, head) in result.heads.items():

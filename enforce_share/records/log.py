@@ -14,9 +14,14 @@ from ..schemas.fields import AGENCIES
 from ..signing import jws
 from .checkpoints import issue_checkpoint
 from .drafts import KEY_TYPES, UNWITHDRAWABLE, Draft
+from .entries import entry_hash, record_stub
 from .models import LogHead, Record
 from .store import store_rows
 from .verify import first_problem, record_errors
+
+#: A checkpoint at least every this many seqs of a long write: a feed page ends at a
+#: checkpoint, so a partner keeps nothing it could not link to one (docs/protocol.md 7).
+CHECKPOINT_EVERY = 500
 
 
 class Signer(Protocol):
@@ -74,10 +79,13 @@ def append(
                                {"body": ["Text must be valid Unicode (no lone surrogates)."]}
                                ) from exc
         hash_hex = jws.record_hash(payload)
-        head = jws.next_head(head, hash_hex)
+        head = jws.next_head(head, entry_hash(record_stub(record, hash_hex)))
         rows.append(row_values(record, payload, signer.sign(payload), signer.kid, hash_hex, head))
     store_rows(session, rows, strict=True)
     session.execute(update(LogHead).where(LogHead.origin == origin).values(head=head))
+    for row in rows:  # feed pages end at checkpoints: one every CHECKPOINT_EVERY seqs at least
+        if row["seq"] % CHECKPOINT_EVERY == 0 and row["seq"] != last_seq:
+            issue_checkpoint(session, signer, origin, row["seq"], row["head"])
     issue_checkpoint(session, signer, origin, last_seq, head)
     return [Record(**row) for row in rows]
 

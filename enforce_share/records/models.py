@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigIntPK
+from .entries import stub
 
 
 class Record(Base):
@@ -86,13 +87,27 @@ class Checkpoint(Base):
 
 
 class Placeholder(Base):
-    """A log entry held without its content (not released to this node): the chain goes on."""
+    """A log entry held without its content: its stub (``records.entries``), which the chain
+    and so the origin's checkpoints attest. ``owed``: its marking releases it to this node,
+    so the full record is asked for again until it arrives (or a withdrawal of it does)."""
 
     __tablename__ = "placeholders"
-    __table_args__ = (UniqueConstraint("origin", "seq", name="uq_placeholders_origin_seq"),)
+    __table_args__ = (
+        UniqueConstraint("origin", "seq", name="uq_placeholders_origin_seq"),
+        Index("ix_placeholders_origin_owed", "origin", "owed"),
+    )
 
     position: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     origin: Mapped[str] = mapped_column(String(3))
     seq: Mapped[int] = mapped_column(BigInteger)
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
     record_hash: Mapped[str] = mapped_column(String(64))
+    tlp: Mapped[str] = mapped_column(String(16))
+    releasable_to: Mapped[list[str]] = mapped_column(JSON)
+    owed: Mapped[bool] = mapped_column(Boolean, default=False)
     head: Mapped[str] = mapped_column(String(64))
+
+    def stub(self) -> dict[str, Any]:
+        """The stub as the feed serves it."""
+        return stub(self.origin, self.seq, self.record_id, self.record_hash, self.tlp,
+                    self.releasable_to)

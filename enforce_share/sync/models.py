@@ -53,4 +53,7 @@ class Equivocation(Base):
     held: Mapped[str] = mapped_column(Text)
     conflicting: Mapped[str] = mapped_column(Text)
     peer: Mapped[str] = mapped_column(String(3))
+    #: JSON: the head held at the lower seq and the entry hashes from there to the other
+    #: checkpoint's seq, so anyone can recompute that both cannot hold.
+    linking: Mapped[str] = mapped_column(Text, default="{}")
     detected: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -20,21 +20,18 @@ from sqlalchemy.orm import Session
 from ..db import utcnow
 from ..errors import Error, VerificationError
 from ..records.ingest import BadEntry, IngestResult, ingest
-from ..records.models import LogHead
+from ..records.models import LogHead, Placeholder
 from ..records.precheck import Prechecker, Verdicts
 from ..schemas.fields import AGENCIES
 from ..signing.trust import Snapshot, TrustRegistry
-from .checkpoints import (
-    as_text,
-    check_against_chain,
-    conflicting_checkpoint,
-    keep,
-    verified_checkpoint,
-)
+from .checkpoints import Equivocated, check_consistent, keep, verified_checkpoint
 from .models import Equivocation, Quarantined, SyncState
 
 log = logging.getLogger(__name__)
 PAGE = 1000
+#: Owed records asked for per request, and per origin and peer in one round at most.
+OWED_PER_REQUEST = 500
+OWED_PER_ROUND = 5000
 
 
 class Peer(Protocol):
@@ -44,6 +41,10 @@ class Peer(Protocol):
 
     def feed(self, origin: str, after: int, limit: int) -> dict[str, Any]:
         """One page of ``origin``'s log after ``after``."""
+        ...
+
+    def entries(self, origin: str, seqs: Sequence[int]) -> dict[str, Any]:
+        """The entries at ``seqs`` of ``origin``'s log, as the peer holds them."""
         ...
 
 
@@ -65,7 +66,8 @@ class Outcome:
 def sync_round(node: Any, peers: Sequence[Peer],
                report: Callable[[Outcome], None] | None = None,
                progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Pull every other origin's log from every peer, the origin itself first.
+    """Pull every other origin's log from every peer, the origin itself first, and ask each
+    for the records owed to this node that it holds only as placeholders.
 
     ``report`` gets each origin's outcome from each peer when done, ``progress`` the outcome
     so far after every page stored.
@@ -78,6 +80,8 @@ def sync_round(node: Any, peers: Sequence[Peer],
             for peer in sorted(peers, key=lambda p: p.agency != origin):
                 outcome = pull_origin(node, peer, origin, prechecker=prechecker,
                                       progress=progress)
+                if outcome.error is None:
+                    fetch_owed(node, peer, origin, outcome)
                 outcomes.append(outcome)
                 if report:
                     report(outcome)
@@ -98,13 +102,15 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
     ends is dropped and asked for again.
     """
     outcome = Outcome(peer.agency, origin)
+    page: dict[str, Any] = {}
 
     def fetch(after: int, snapshot: Snapshot | None) -> Fetched:
         page = peer.feed(origin, after, limit)
         entries = page.get("entries")
         if prechecker is None or not isinstance(entries, list):
             return page, None
-        return page, prechecker.submit(entries, snapshot, _claimed_seq(page) - after)
+        behind = max(_claimed_seq(page), _held_hint(page)) - after
+        return page, prechecker.submit(entries, snapshot, behind)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as fetcher:
         ahead: tuple[int, Future[Fetched]] | None = None
@@ -131,18 +137,20 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
             except VerificationError as exc:
                 outcome.held, outcome.error = held, exc.message  # "reason: detail"
                 return outcome
-            except Exception as exc:  # a fault here must not stop the other origins and peers
-                log.exception("pulling %s from %s failed", origin, peer.agency)
-                _failed(node, peer.agency, origin, f"internal error: {exc.__class__.__name__}")
-                outcome.held, outcome.error = held, f"internal error: {exc.__class__.__name__}"
+            except Exception as exc:  # a page this node cannot store: quarantined, not retried
+                log.exception("storing %s from %s failed", origin, peer.agency)
+                unstorable = VerificationError("unstorable", f"{exc.__class__.__name__} while "
+                                               "storing the page")
+                _reject(node, peer.agency, origin, held, page, unstorable)
+                outcome.held, outcome.error = held, unstorable.message
                 return outcome
             outcome.stored += stored.stored
             outcome.placeholders += stored.placeholders
             outcome.upgraded += stored.upgraded
             outcome.prechecked += stored.prechecked
             outcome.held = stored.heads.get(origin, (held, ""))[0]
-            if page.get("checkpoint"):  # verified by apply_page
-                outcome.peer_seq = _claimed_seq(page)
+            if page.get("checkpoint"):  # verified by apply_page; "held" is the peer's word
+                outcome.peer_seq = max(_claimed_seq(page), _held_hint(page))
             if progress:
                 progress(outcome)
             if following is None or outcome.held == held:
@@ -156,6 +164,12 @@ def _claimed_seq(page: dict[str, Any]) -> int:
     except (KeyError, TypeError):
         return 0
     return seq if isinstance(seq, int) else 0
+
+
+def _held_hint(page: dict[str, Any]) -> int:
+    """The last seq the peer says it holds (unsigned: for progress and lag only)."""
+    held = page.get("held")
+    return held if type(held) is int and held >= 0 else 0
 
 
 def resume_point(node: Any, peer: str, origin: str) -> tuple[int, str | None]:
@@ -175,21 +189,24 @@ def apply_page(node: Any, peer: str, origin: str, held: int, page: dict[str, Any
 
     The page is what a feed answers for ``after=held`` (a pull, or a bundle line cut to it).
     On a VerificationError nothing of the page is stored: the evidence is quarantined, the
-    peer blocked at the bad seq, and the error raised again. ``verdicts`` are the
-    prechecker's on the page's entries.
+    peer blocked at the bad seq (not for a fork: that is the origin's doing), and the error
+    raised again. ``verdicts`` are the prechecker's on the page's entries.
     """
     try:
         with node.transaction() as session:
-            return _apply_page(session, node.agency, peer, origin, page, verdicts)
+            return _apply_page(session, node.agency, peer, origin, held, page, verdicts)
     except VerificationError as exc:
         _reject(node, peer, origin, held, page, exc)
         raise
 
 
-def _apply_page(session: Session, own: str, peer: str, origin: str, page: dict[str, Any],
-                verdicts: Verdicts | None) -> IngestResult:
+def _apply_page(session: Session, own: str, peer: str, origin: str, held: int,
+                page: dict[str, Any], verdicts: Verdicts | None) -> IngestResult:
     registry = TrustRegistry.load(session)
     if page.get("checkpoint") is None:
+        if page.get("entries"):
+            raise VerificationError("no_checkpoint", "entries without a checkpoint cannot "
+                                    "be linked to what the origin signed")
         return ingest(session, registry, [], own)
     # The entries go first, in this transaction: a key the origin rotated to on this page
     # signs its checkpoint. Nothing is kept unless the checkpoint then verifies, against
@@ -197,25 +214,58 @@ def _apply_page(session: Session, own: str, peer: str, origin: str, page: dict[s
     result = ingest(session, registry, page["entries"], own,
                     up_to={origin: _claimed_seq(page)}, verdicts=verdicts)
     checkpoint = verified_checkpoint(TrustRegistry.load(session), page["checkpoint"], origin)
-    fork = conflicting_checkpoint(session, checkpoint)
-    if fork is not None:
-        raise Equivocated(fork, checkpoint)
-    check_against_chain(session, checkpoint)
+    reached = result.heads[origin][0] if origin in result.heads else held
+    check_consistent(session, checkpoint, held, reached)
     keep(session, checkpoint)
     state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer, origin=origin)
     state.last_attempt = state.last_success = utcnow()
     state.last_error, state.failures, state.blocked_seq = None, 0, None
-    state.peer_seq = checkpoint.seq
+    state.peer_seq = max(checkpoint.seq, _held_hint(page))
     session.add(state)
     return result
 
 
-class Equivocated(VerificationError):
-    """The origin signed two checkpoints for one seq with different heads."""
+def fetch_owed(node: Any, peer: Peer, origin: str, outcome: Outcome) -> None:
+    """Ask ``peer`` for the records of ``origin`` owed to this node (held as placeholders
+    whose attested marking releases them here) and upgrade those it gives in full.
 
-    def __init__(self, held: Any, offered: Any) -> None:
-        super().__init__("equivocation", f"{held.origin} signed two heads for seq {held.seq}")
-        self.seq, self.held, self.offered = held.seq, as_text(held), as_text(offered)
+    A relay may hold only the placeholder, or withhold on purpose: every peer is asked in
+    turn, the origin too, until the record arrives. An answer that contradicts the chain
+    held is quarantined, and nothing of that answer is kept.
+    """
+    with node.reading() as session:
+        held, blocked = resume_point(node, peer.agency, origin)
+        owed = list(session.scalars(select(Placeholder.seq).where(
+            Placeholder.origin == origin, Placeholder.owed.is_(True))
+            .order_by(Placeholder.seq).limit(OWED_PER_ROUND)))
+    if blocked is not None:
+        return
+    for start in range(0, len(owed), OWED_PER_REQUEST):
+        asked = owed[start:start + OWED_PER_REQUEST]
+        try:
+            page = peer.entries(origin, asked)
+            entries = [entry for entry in page["entries"] if isinstance(entry, dict)
+                       and isinstance(entry.get("record"), dict)
+                       and entry["record"].get("seq") in set(asked)]
+            with node.transaction() as session:
+                result = ingest(session, TrustRegistry.load(session), entries, node.agency,
+                                up_to={origin: held})
+        except Error as exc:
+            log.warning("asking %s for %d owed %s records failed: %s", peer.agency,
+                        len(asked), origin, exc.message)
+            if isinstance(exc, BadEntry):
+                _quarantine(node, peer.agency, origin, exc.seq, exc, entries[exc.index])
+            return
+        outcome.upgraded += result.upgraded
+
+
+def _quarantine(node: Any, peer: str, origin: str, seq: Any, exc: VerificationError,
+                entry: Any) -> None:
+    with node.transaction() as session:
+        session.add(Quarantined(peer=peer, origin=origin,
+                                seq=seq if isinstance(seq, int) else None, reason=exc.reason,
+                                detail=exc.message,
+                                raw=json.dumps(entry, sort_keys=True, ensure_ascii=False)))
 
 
 def _failed(node: Any, peer: str, origin: str, message: str) -> None:
@@ -229,6 +279,20 @@ def _failed(node: Any, peer: str, origin: str, message: str) -> None:
 def _reject(node: Any, peer: str, origin: str, held: int, page: dict[str, Any],
             exc: VerificationError) -> None:
     """Keep the evidence, block the peer at the bad seq, record the error."""
+    if isinstance(exc, Equivocated):  # the origin forked its log: the relay is not to blame
+        log.error("ALERT equivocation: %s (from %s)", exc.message, peer)
+        with node.transaction() as session:
+            if session.scalar(select(Equivocation.position).where(
+                    Equivocation.origin == origin, Equivocation.conflicting == exc.offered)
+                    ) is None:
+                session.add(Equivocation(origin=origin, seq=exc.seq, held=exc.held,
+                                         conflicting=exc.offered, peer=peer,
+                                         linking=exc.linking))
+            state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer,
+                                                                         origin=origin)
+            state.last_attempt, state.last_error = utcnow(), exc.message
+            session.add(state)
+        return
     if isinstance(exc, BadEntry):  # entries start at held + 1: the peer failed at this seq
         blocked = held + 1 + exc.index
         seq = exc.seq if isinstance(exc.seq, int) else blocked
@@ -240,10 +304,6 @@ def _reject(node: Any, peer: str, origin: str, held: int, page: dict[str, Any],
     with node.transaction() as session:
         session.add(Quarantined(peer=peer, origin=origin, seq=seq, reason=exc.reason,
                                 detail=exc.message, raw=raw))
-        if isinstance(exc, Equivocated):
-            log.error("ALERT equivocation: %s", exc.message)
-            session.add(Equivocation(origin=origin, seq=exc.seq, held=exc.held,
-                                     conflicting=exc.offered, peer=peer))
         state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer, origin=origin)
         state.last_attempt, state.last_error = utcnow(), exc.message  # "reason: detail"
         state.failures = (state.failures or 0) + 1

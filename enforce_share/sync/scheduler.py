@@ -1,6 +1,7 @@
 """The sync scheduler: one process per node (`enforce-share scheduler`), never in gunicorn.
 
-APScheduler runs one job per partner every ``interval`` seconds. A partner that fails a whole
+APScheduler runs one job per partner every ``interval`` seconds, and signs a heartbeat
+checkpoint of the node's own log every ``heartbeat`` seconds (config). A partner that fails a whole
 round is retried after an exponentially growing pause (interval × 2^failures, at most
 ``max_backoff``). A lock file in the data dir makes a second scheduler of the same node refuse
 to start, however many gunicorn workers serve the API.
@@ -92,7 +93,12 @@ def run(node: Any, interval: float, max_backoff: float = 600.0,
                          outcome.origin, outcome.peer, outcome.stored, outcome.placeholders,
                          outcome.upgraded, f" [{outcome.error}]" if outcome.error else "")
 
+    def heartbeat() -> None:
+        node.heartbeat()
+
     with single_instance(node.config.data_dir):
+        scheduler.add_job(heartbeat, "interval", seconds=node.config.heartbeat, id="heartbeat",
+                          max_instances=1, coalesce=True)
         for peer in node.peers():  # partners known at start; restart to pick up new ones
             scheduler.add_job(pull, "interval", seconds=interval, args=[peer.agency],
                               id=f"pull-{peer.agency}", max_instances=1, coalesce=True,

@@ -1,19 +1,65 @@
-"""Sync status per peer and origin: last success, lag, errors, quarantined records."""
+"""Sync status: per origin what is held (in full, not for us, owed and missing) and when the
+origin was last heard of; per peer and origin last success, lag, errors, quarantine."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..records.models import LogHead
+from ..clock import parse_timestamp
+from ..records.models import Checkpoint, LogHead, Placeholder, Record
 from .models import Equivocation, Quarantined, SyncState
 
 
-def sync_status(session: Session) -> dict[str, Any]:
-    """The status document of `GET /api/v1/sync/status`."""
+def holdings(session: Session, own: str) -> dict[str, dict[str, int]]:
+    """Per origin of another agency: records held in full, placeholders not released to this
+    node, and placeholders of records released to it that have not arrived (owed)."""
+    counts: dict[str, dict[str, int]] = {}
+    for origin, full in session.execute(select(Record.origin, func.count())
+                                        .group_by(Record.origin)):
+        counts.setdefault(origin, {"full": 0, "not_for_us": 0, "owed": 0})["full"] = full
+    for origin, owed, number in session.execute(
+            select(Placeholder.origin, Placeholder.owed, func.count())
+            .group_by(Placeholder.origin, Placeholder.owed)):
+        entry = counts.setdefault(origin, {"full": 0, "not_for_us": 0, "owed": 0})
+        entry["owed" if owed else "not_for_us"] += number
+    counts.pop(own, None)
+    return counts
+
+
+def sync_status(session: Session, own: str, heartbeat: float, grace: float,
+                now: datetime | None = None) -> dict[str, Any]:
+    """The status document of `GET /api/v1/sync/status`.
+
+    ``alarms`` lists what needs a person: an origin silent for longer than ``heartbeat`` +
+    ``grace`` seconds (its newest checkpoint's ``issued``), records owed and missing, and
+    forks (equivocations) seen.
+    """
+    now = now or datetime.now(UTC)
     held = {row.origin: row.seq for row in session.scalars(select(LogHead))}
+    heard = dict(session.execute(select(Checkpoint.origin, func.max(Checkpoint.issued))
+                                 .group_by(Checkpoint.origin)).all())
+    counts = holdings(session, own)
+    origins: dict[str, dict[str, Any]] = {}
+    alarms: list[dict[str, Any]] = []
+    for origin in sorted(set(held) - {own}):
+        last = heard.get(origin)
+        silent = (now - parse_timestamp(last)).total_seconds() if last else None
+        stale = silent is None or silent > heartbeat + grace
+        origins[origin] = {"held_seq": held[origin],
+                           **counts.get(origin, {"full": 0, "not_for_us": 0, "owed": 0}),
+                           "last_heard": last, "silent_seconds": silent, "stale": stale}
+        if stale:
+            alarms.append({"alarm": "stale", "origin": origin, "last_heard": last,
+                           "message": f"nothing heard of {origin} for more than "
+                                      f"{heartbeat + grace:.0f} s"})
+        if origins[origin]["owed"]:
+            alarms.append({"alarm": "owed", "origin": origin,
+                           "message": f"{origins[origin]['owed']} {origin} records released "
+                                      "to this node have not arrived"})
     quarantined = dict(session.execute(
         select(Quarantined.peer, func.count()).group_by(Quarantined.peer)).all())
     peers: dict[str, dict[str, Any]] = {}
@@ -30,8 +76,17 @@ def sync_status(session: Session) -> dict[str, Any]:
             "failures": state.failures,
             "blocked_seq": state.blocked_seq,
         })
+    forks = [{"origin": fork.origin, "seq": fork.seq, "peer": fork.peer,
+              "detected": fork.detected.isoformat()}
+             for fork in session.scalars(select(Equivocation).order_by(Equivocation.position))]
+    alarms += [{"alarm": "equivocation", "origin": fork["origin"],
+                "message": f"{fork['origin']} signed two histories (seen at seq {fork['seq']} "
+                           f"via {fork['peer']})"} for fork in forks]
     return {
         "held": held,
+        "origins": origins,
         "peers": list(peers.values()),
-        "equivocations": session.scalar(select(func.count()).select_from(Equivocation)),
+        "equivocations": len(forks),
+        "forks": forks,
+        "alarms": alarms,
     }

@@ -37,17 +37,20 @@ def client(anonymous):
     return anonymous
 
 
-def signed_headers(path: str, signer, created: datetime | None = None, nonce: str | None = None):
+def signed_headers(path: str, signer, created: datetime | None = None, nonce: str | None = None,
+                   target: str = "GBR"):
     prepared = requests.Request("GET", f"http://localhost{path}").prepare()
     if created is None and nonce is None:
-        httpsig.sign_request(prepared, signer.kid, signer.key.private_key)
+        httpsig.sign_request(prepared, signer.kid, signer.key.private_key, target)
     else:
+        prepared.headers[httpsig.TARGET_HEADER] = target
         HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
                           key_resolver=httpsig._Resolver(private=signer.key.private_key)).sign(
             prepared, key_id=signer.kid, created=created or datetime.now(UTC),
             nonce=nonce, label=httpsig.LABEL, tag=httpsig.TAG,
             covered_component_ids=httpsig.COVERED)
-    return {k: v for k, v in prepared.headers.items() if k.startswith("Signature")}
+    return {k: v for k, v in prepared.headers.items()
+            if k.startswith("Signature") or k == httpsig.TARGET_HEADER}
 
 
 def get_feed(client, signer, path="/api/v1/feed?origin=GBR&after=0&limit=100", **kwargs):
@@ -71,16 +74,49 @@ def test_partner_gets_released_records_and_placeholders_for_the_rest(client, usa
     assert full == {written["all"].id, written["usa"].id, entries[0]["record"]["id"]}
     holes = [e for e in entries if "record" not in e]
     assert {e["seq"] for e in holes} == {written["nzl"].seq, written["red"].seq}
-    assert all(set(e) == {"origin", "seq", "hash"} for e in holes)
+    for hole in holes:  # the stub: what the chain attests, the content kept back
+        row = written["nzl"] if hole["seq"] == written["nzl"].seq else written["red"]
+        assert hole == {"origin": "GBR", "seq": row.seq, "id": row.id,
+                        "hash": row.record_hash, "marking": {
+                            "tlp": row.tlp, "releasable_to": row.releasable_to}}
     assert page.json["checkpoint"]["checkpoint"]["seq"] == 5
-    assert page.json["next"] is None
+    assert page.json["next"] is None and page.json["held"] == 5
 
 
-def test_pages_continue_after_the_cursor(client, usa_signer, written) -> None:
+def seqs_of(page: dict) -> list[int]:
+    return [e.get("seq") or e["record"]["seq"] for e in page["entries"]]
+
+
+def test_pages_end_at_a_checkpoint_and_continue_after_the_cursor(client, usa_signer,
+                                                                 written) -> None:
+    """Checkpoints of GBR's log: seq 1 (its key) and 5 (the four records, one write)."""
     first = get_feed(client, usa_signer, "/api/v1/feed?origin=GBR&after=0&limit=2").json
-    assert first["next"] == 2
-    rest = get_feed(client, usa_signer, "/api/v1/feed?origin=GBR&after=2&limit=10").json
-    assert [e.get("seq") or e["record"]["seq"] for e in rest["entries"]] == [3, 4, 5]
+    assert (seqs_of(first), first["checkpoint"]["checkpoint"]["seq"]) == ([1], 1)
+    assert first["next"] == 1
+    # no checkpoint within the limit: the page runs on to the next one, never ending where
+    # the puller could not link its entries to a head the origin signed
+    rest = get_feed(client, usa_signer, "/api/v1/feed?origin=GBR&after=1&limit=2").json
+    assert (seqs_of(rest), rest["checkpoint"]["checkpoint"]["seq"]) == ([2, 3, 4, 5], 5)
+    assert rest["next"] is None
+    done = get_feed(client, usa_signer, "/api/v1/feed?origin=GBR&after=5&limit=2").json
+    assert (done["entries"], done["checkpoint"]["checkpoint"]["seq"], done["next"]) == (
+        [], 5, None)
+
+
+def test_entries_asked_for_by_seq(client, usa_signer, written) -> None:
+    """How a node asks again for records owed to it: the seqs it names, as it may see them."""
+    path = (f"/api/v1/feed?origin=GBR&seqs={written['usa'].seq},{written['nzl'].seq},"
+            f"{written['all'].seq},99")
+    page = get_feed(client, usa_signer, path).json
+    assert seqs_of(page) == sorted([written["usa"].seq, written["nzl"].seq,
+                                    written["all"].seq])  # 99 is not held: left out
+    assert [("record" in e) for e in page["entries"]] == [
+        seq != written["nzl"].seq for seq in seqs_of(page)]
+    both = get_feed(client, usa_signer, "/api/v1/feed?origin=GBR&after=1&seqs=2")
+    assert both.status_code == 422 and "seqs" in both.json["error"]["fields"]
+    many = ",".join(str(n) for n in range(1, 1002))
+    too_many = get_feed(client, usa_signer, f"/api/v1/feed?origin=GBR&seqs={many}")
+    assert too_many.status_code == 422 and "seqs" in too_many.json["error"]["fields"]
 
 
 def test_unsigned_request_is_401_with_an_audit_entry(client, node, usa_signer, written,
@@ -158,10 +194,10 @@ def test_the_json_page_is_the_document_page(node, written, partner) -> None:
     from enforce_share.sync.feed import feed_page, feed_page_json
 
     with node.reading() as session:
-        document = feed_page(session, "USA", "GBR", 0, 3)
-        text, count = feed_page_json(session, "USA", "GBR", 0, 3)
+        document = feed_page(session, "USA", "GBR", 1, 3)
+        text, count = feed_page_json(session, "USA", "GBR", 1, 3)
     assert json.loads(text) == document
-    assert count == 3 and document["next"] == 3
+    assert count == 4 and document["next"] is None and document["held"] == 5
 
 
 @pytest.mark.parametrize("path, status", [

@@ -131,8 +131,9 @@ def call_signed(app, signer, case: schemathesis.Case) -> TestResponse:
     sent = case.as_transport_kwargs(base_url="http://localhost")
     request = requests.Request(sent["method"], f"http://localhost{sent['path']}",
                                params=sent["query_string"]).prepare()
-    httpsig.sign_request(request, signer.kid, signer.key.private_key)
-    signature = {k: v for k, v in request.headers.items() if k.startswith("Signature")}
+    httpsig.sign_request(request, signer.kid, signer.key.private_key, "GBR")
+    signature = {k: v for k, v in request.headers.items()
+                 if k.startswith("Signature") or k == httpsig.TARGET_HEADER}
     # The path and query exactly as signed: werkzeug passes a raw query string through.
     return app.test_client().open(request.path_url, method=request.method, headers=signature)
 
