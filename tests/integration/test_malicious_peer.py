@@ -1,23 +1,31 @@
-"""A hostile peer relaying GBR's log: every forgery is detected, quarantined, nothing accepted."""
+"""A hostile peer relaying GBR's log: every forgery is detected, quarantined, nothing accepted;
+a fork is the origin's doing, kept as evidence without blaming the relay."""
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from enforce_share.cli import main
+from enforce_share.clock import parse_timestamp
 from enforce_share.partners import add_partner
+from enforce_share.records import log as own_log
 from enforce_share.records import precheck
 from enforce_share.records.checkpoints import signed_checkpoint
+from enforce_share.records.drafts import Draft
 from enforce_share.records.models import Checkpoint, Placeholder, Record
 from enforce_share.records.precheck import MIN_ENTRIES
 from enforce_share.signing import jws
 from enforce_share.signing.node_keys import current_signer
 from enforce_share.sync.feed import feed_page
-from enforce_share.sync.models import Equivocation, Quarantined
+from enforce_share.sync.models import Equivocation, Quarantined, SyncState
+from enforce_share.sync.status import sync_status
 
 from ..conftest import make_node
 from ..malicious_peer import serving
@@ -197,17 +205,16 @@ def test_an_operator_unblocks_a_peer_that_is_the_only_source(usa, gbr, attacker)
 
 
 def test_rollback_to_a_stale_checkpoint_accepts_nothing_new(usa, gbr, attacker, drafts) -> None:
-    pull_through(usa, attacker, genuine(gbr, 0, 4))
-    assert stored(usa) == 4
-    page = genuine(gbr, 4)
+    pull_through(usa, attacker, genuine(gbr, 0, 1))  # GBR's checkpoints: seq 1 and seq 7
+    assert stored(usa) == 1
+    page = genuine(gbr, 1)
     with gbr.reading() as session:
         old = session.scalar(select(Checkpoint).where(Checkpoint.origin == "GBR",
-                                                      Checkpoint.seq == 4))
-        page["checkpoint"] = signed_checkpoint(old) if old else page["checkpoint"]
-    page["checkpoint"]["checkpoint"]["seq"] = 4  # any older statement than the entries
+                                                      Checkpoint.seq == 1))
+    page["checkpoint"] = signed_checkpoint(old)  # an older statement than the entries
     outcome = gbr_outcome(pull_through(usa, attacker, page))
-    assert outcome.error is not None
-    assert stored(usa) == 4
+    assert outcome.error.startswith("beyond_checkpoint")
+    assert stored(usa) == 1
 
 
 def test_conflicting_checkpoints_are_kept_as_proof_and_alerted(usa, gbr, attacker) -> None:
@@ -226,3 +233,149 @@ def test_conflicting_checkpoints_are_kept_as_proof_and_alerted(usa, gbr, attacke
         proof = session.scalars(select(Equivocation)).one()
     assert (proof.origin, proof.seq, proof.peer) == ("GBR", 7, "CAN")
     assert usa.sync_status()["equivocations"] == 1
+
+
+# Issue 13's reproductions: placeholder poisoning, forks seen at other seqs, narrow
+# withdrawals from a non-conforming origin, silence, and a page that cannot be stored.
+
+
+def blocked_seq(node, peer: str, origin: str = "GBR"):
+    with node.reading() as session:
+        state = session.get(SyncState, (peer, origin))
+        return state.blocked_seq if state else None
+
+
+def made_up(entry: dict) -> dict:
+    """A placeholder for the entry's seq with a hash nobody signed."""
+    seq = entry["record"]["seq"] if "record" in entry else entry["seq"]
+    return {"origin": "GBR", "seq": seq, "id": f"00000000-0000-4000-8000-{seq:012d}",
+            "hash": hashlib.sha256(f"made up {seq}".encode()).hexdigest(),
+            "marking": {"tlp": "red", "releasable_to": ["GBR"]}}
+
+
+def test_made_up_placeholders_short_of_the_checkpoint_are_never_kept(usa, gbr,
+                                                                    attacker) -> None:
+    """The poisoning of issue 13: placeholders with made-up hashes below the origin's real
+    checkpoint were kept, and the honest origin was then quarantined for chain_mismatch."""
+    page = genuine(gbr)  # seqs 1..7 and GBR's checkpoint at 7
+    poisoned = copy.deepcopy(page)
+    poisoned["entries"] = [poisoned["entries"][0]] + [made_up(e) for e in page["entries"][1:5]]
+    outcome = gbr_outcome(pull_through(usa, attacker, poisoned))  # stops short of seq 7
+    assert outcome.error.startswith("unlinked_entries")
+    assert (stored(usa), stored(usa, Placeholder)) == (0, 0)
+    assert usa.unblock("CAN") == [("GBR", 1)]  # CAN was blocked for it: try the next one
+    # all the way to the checkpoint: the chain does not reach its head
+    poisoned["entries"] += [made_up(e) for e in page["entries"][5:]]
+    outcome = gbr_outcome(pull_through(usa, attacker, poisoned))
+    assert outcome.error.startswith("chain_mismatch")
+    assert (stored(usa), stored(usa, Placeholder)) == (0, 0)
+    # the honest origin is not blamed: its log arrives whole
+    with serving(lambda origin, after, limit: genuine(gbr, after, limit)) as url:
+        with usa.transaction() as session:
+            add_partner(session, "USA", "GBR", gbr.jwks(), url)
+        outcomes = usa.sync("GBR")
+    assert [o.error for o in outcomes if o.origin == "GBR"] == [None]
+    assert stored(usa) == 7 and blocked_seq(usa, "GBR") is None
+
+
+def forged_checkpoint(gbr, seq: int, head: str) -> dict:
+    """A checkpoint GBR's own key signs for a history other than its log: a fork."""
+    with gbr.reading() as session:
+        signer = current_signer(session, "GBR", gbr.config.keys_dir)
+    statement = {"origin": "GBR", "seq": seq, "head": head,
+                 "issued": genuine(gbr)["checkpoint"]["checkpoint"]["issued"]}
+    return {"checkpoint": statement, "jws": signer.sign(jws.canonical(statement))}
+
+
+def test_a_fork_seen_at_another_seq_is_evidence_and_the_relay_is_not_blocked(
+        usa, gbr, attacker) -> None:
+    pull_through(usa, attacker, genuine(gbr))
+    assert stored(usa) == 7
+    fork = {"origin": "GBR", "entries": [], "next": None,
+            "checkpoint": forged_checkpoint(gbr, 4, "cd" * 32)}  # USA holds no checkpoint at 4
+    outcome = gbr_outcome(pull_through(usa, attacker, fork))
+    assert outcome.error.startswith("equivocation")
+    assert blocked_seq(usa, "CAN") is None  # the relay only passed on what GBR signed
+    with usa.reading() as session:
+        proof = session.scalars(select(Equivocation)).one()
+        held = session.scalar(select(Checkpoint).where(Checkpoint.origin == "GBR",
+                                                       Checkpoint.seq == 7))
+    assert (proof.origin, proof.seq, proof.peer) == ("GBR", 4, "CAN")
+    # anyone can check the evidence: from the head at seq 4 on the chain GBR signed at 7,
+    # the entry hashes reach that checkpoint's head; the other checkpoint names another head
+    linking = json.loads(proof.linking)
+    assert (linking["from_seq"], linking["to_seq"]) == (4, 7)
+    head = linking["head"]
+    for entry in linking["entry_hashes"]:
+        head = jws.next_head(head, entry)
+    assert head == held.head == json.loads(proof.held)["checkpoint"]["head"]
+    assert json.loads(proof.conflicting)["checkpoint"]["head"] == "cd" * 32 != linking["head"]
+    # seen again: no second copy of the same evidence; the relay still serves what is new
+    gbr_outcome(pull_through(usa, attacker, fork))
+    with usa.reading() as session:
+        assert len(session.scalars(select(Equivocation)).all()) == 1
+    assert usa.sync_status()["alarms"][-1]["alarm"] == "equivocation"
+    gbr.add_records([Draft("actor", SHARED, {"kind": "company", "name": "Later Ltd"})])
+    outcome = gbr_outcome(pull_through(usa, attacker, genuine(gbr, 7)))
+    assert (outcome.error, stored(usa)) == (None, 8)
+
+
+def test_a_checkpoint_served_by_the_same_seq_with_another_head_blocks_no_one(
+        usa, gbr, attacker) -> None:
+    pull_through(usa, attacker, genuine(gbr))
+    fork = {"origin": "GBR", "entries": [], "next": None,
+            "checkpoint": forged_checkpoint(gbr, 7, "ab" * 32)}
+    assert gbr_outcome(pull_through(usa, attacker, fork)).error.startswith("equivocation")
+    assert blocked_seq(usa, "CAN") is None
+
+
+def test_a_narrower_withdrawal_from_a_non_conforming_origin_is_refused_on_ingest(
+        usa, gbr, attacker, monkeypatch) -> None:
+    """Write refuses it (tests/integration/test_narrow_withdrawal.py); a node written by
+    other software could still sign one: partners refuse it as a bad entry."""
+    pull_through(usa, attacker, genuine(gbr))
+    target = genuine(gbr)["entries"][3]["record"]
+    monkeypatch.setattr(own_log, "_check_marking", lambda *args, **kwargs: None)
+    gbr.add_records([Draft("withdrawal", {"tlp": "green", "releasable_to": ["GBR", "USA"]},
+                           {"target": target["id"], "reason": "narrow on purpose"})])
+    outcome = gbr_outcome(pull_through(usa, attacker, genuine(gbr, 7)))
+    assert outcome.error.startswith("narrow_marking")
+    assert quarantined_reasons(usa) == ["narrow_marking"] and stored(usa) == 7
+
+
+def test_an_origin_not_heard_of_raises_an_alarm_and_a_heartbeat_travels_through_relays(
+        usa, gbr, attacker) -> None:
+    pull_through(usa, attacker, genuine(gbr))
+    with usa.reading() as session:
+        now = sync_status(session, "USA", 600, 300)
+        later = sync_status(session, "USA", 600, 300,
+                            now=datetime.now(UTC) + timedelta(seconds=901))
+    assert not now["origins"]["GBR"]["stale"] and not [
+        a for a in now["alarms"] if a["alarm"] == "stale"]
+    assert later["origins"]["GBR"]["stale"]
+    assert [a["origin"] for a in later["alarms"] if a["alarm"] == "stale"] == ["GBR"]
+    before = parse_timestamp(now["origins"]["GBR"]["last_heard"])
+    beat = gbr.heartbeat()["checkpoint"]
+    assert beat["seq"] == 7 and parse_timestamp(beat["issued"]) > before
+    # through the relay: the same seq and head, a later time, taken over by USA
+    pull_through(usa, attacker, genuine(gbr, 7))
+    assert usa.sync_status()["origins"]["GBR"]["last_heard"] == beat["issued"]
+    with usa.reading() as session:
+        assert len(session.scalars(select(Checkpoint).where(
+            Checkpoint.origin == "GBR", Checkpoint.seq == 7)).all()) == 1
+
+
+def test_a_page_this_node_cannot_store_is_quarantined_not_retried(usa, gbr, attacker,
+                                                                  monkeypatch) -> None:
+    from enforce_share.records import ingest as ingest_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ingest_module, "store_rows", broken)
+    outcome = gbr_outcome(pull_through(usa, attacker, genuine(gbr)))
+    assert outcome.error.startswith("unstorable")
+    assert quarantined_reasons(usa) == ["unstorable"] and blocked_seq(usa, "CAN") == 1
+    again = gbr_outcome(pull_through(usa, attacker, genuine(gbr)))  # not asked again
+    assert again.error == "blocked at seq 1" and quarantined_reasons(usa) == ["unstorable"]
+    assert stored(usa) == 0
