@@ -383,7 +383,7 @@ def federation_down(root: Path) -> None:
 @federation.command("status")
 @ROOT
 def federation_status(root: Path) -> None:
-    """Per node and origin: records held, and lag behind the peers (-N)."""
+    """Per node and origin: records held in full, placeholders not for it, records owed."""
     from . import federation as demo
 
     click.echo(demo.status_table(root))

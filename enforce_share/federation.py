@@ -246,42 +246,51 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def status_table(root: Path) -> str:
-    """Per node: where it listens and, per origin, records held and lag behind its peers."""
-    agencies = list(AGENCY_ORDER)
-    lines = ["node  listens                 " + "".join(f"{a:>12}" for a in agencies)
-             + "  quarantined"]
+def statuses(root: Path) -> dict[str, dict]:
+    """Each member's sync status, read from its database."""
+    found = {}
     for member in members(root):
         node = Node(load_config(member.data_dir))
         try:
-            status = node.sync_status()
+            found[member.agency] = node.sync_status()
         finally:
             node.close()
-        lag = {agency: 0 for agency in agencies}
-        for peer in status["peers"]:
-            for origin in peer["origins"]:
-                lag[origin["origin"]] = max(lag[origin["origin"]], origin["lag"])
+    return found
+
+
+def status_table(root: Path) -> str:
+    """Per node and origin: records held in full, placeholders not released to it, and
+    records released to it not yet arrived (owed); then the alarms of each node."""
+    found = statuses(root)
+    agencies = [member.agency for member in members(root)]
+    lines = ["per origin: records held in full / placeholders not for this node / "
+             "owed and missing", "node  listens                 "
+             + "".join(f"{a:>16}" for a in agencies) + "  quarantined"]
+    alarms = []
+    for member in members(root):
+        status = found[member.agency]
         cells = []
         for agency in agencies:
-            held = status["held"].get(agency, 0)
-            cells.append(f"{'own ' if agency == member.agency else ''}{held}"
-                         + ("" if agency == member.agency or not lag[agency]
-                            else f" -{lag[agency]}"))
+            if agency == member.agency:
+                cells.append(f"own {status['held'].get(agency, 0)}")
+                continue
+            held = status["origins"].get(agency, {"full": 0, "not_for_us": 0, "owed": 0})
+            cells.append(f"{held['full']}/{held['not_for_us']}/{held['owed']}")
         quarantined = sum(peer["quarantined"] for peer in status["peers"])
         alive = "" if running(member, "gunicorn") else " (down)"
         lines.append(f"{member.agency:<5} {member.url + alive:<24}"
-                     + "".join(f"{cell:>12}" for cell in cells) + f"  {quarantined:>11}")
-    return "\n".join(lines)
+                     + "".join(f"{cell:>16}" for cell in cells) + f"  {quarantined:>11}")
+        alarms += [f"{member.agency}: {alarm['message']}" for alarm in status["alarms"]]
+    owed = sum(held["owed"] for status in found.values() for held in status["origins"].values())
+    lines.append(f"owed and missing: {owed} in all" + (
+        "" if owed else " (every node holds every record released to it)"))
+    return "\n".join(lines + [f"alarm  {alarm}" for alarm in alarms])
 
 
 def converged(root: Path) -> bool:
-    """Whether every node holds every other origin's log up to that origin's own head."""
-    held = {}
-    for member in members(root):
-        node = Node(load_config(member.data_dir))
-        try:
-            held[member.agency] = node.sync_status()["held"]
-        finally:
-            node.close()
-    return all(held[node].get(origin, 0) == held[origin].get(origin, 0)
-               for node in held for origin in held)
+    """Whether every node holds every other origin's log up to that origin's own head, with
+    every record released to it in full (nothing owed)."""
+    found = statuses(root)
+    return all(status["held"].get(origin, 0) == found[origin]["held"].get(origin, 0)
+               and not status["origins"].get(origin, {}).get("owed")
+               for agency, status in found.items() for origin in found if origin != agency)

@@ -26,6 +26,29 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_run_of_ports(count: int = 5) -> int:
+    """A base port such that ``count`` consecutive ports are free."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count >= 65000:
+            continue
+        try:
+            sockets = []
+            for port in range(base, base + count):
+                held = socket.socket()
+                sockets.append(held)
+                held.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for held in sockets:
+                held.close()
+        return base
+    raise RuntimeError("no run of free ports")
+
+
 @contextmanager
 def gunicorn_node(data_dir: Path, database_url: str | None, workers: int = 4) -> Iterator[str]:
     """Run ``gunicorn wsgi:app`` for an initialised node; yield its base URL."""

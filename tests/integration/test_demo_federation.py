@@ -13,32 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ..processes import ROOT
+from ..processes import ROOT, free_run_of_ports
 
 pytestmark = pytest.mark.slow
-
-
-def free_run_of_ports(count: int = 5) -> int:
-    """A base port such that ``count`` consecutive ports are free."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count >= 65000:
-            continue
-        try:
-            sockets = []
-            for port in range(base, base + count):
-                held = socket.socket()
-                sockets.append(held)
-                held.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        finally:
-            for held in sockets:
-                held.close()
-        return base
-    raise RuntimeError("no run of free ports")
 
 
 def es(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -58,7 +35,9 @@ def test_federation_comes_up_syncs_and_goes_down(tmp_path) -> None:
         table = up.stdout[up.stdout.index("node  listens"):]
         rows = [line for line in table.splitlines() if re.match(r"^(USA|GBR|CAN|AUS|NZL) ", line)]
         assert len(rows) == 5
-        assert not [row for row in rows if re.search(r" -\d+", row)], table  # no lag left
+        cells = [cell for row in rows for cell in re.findall(r"\d+/\d+/\d+", row)]
+        assert len(cells) == 20 and all(cell.endswith("/0") for cell in cells), table
+        assert "owed and missing: 0 in all" in table, table  # every record released arrived
         status = es("federation", "status", "--dir", root)
         assert status.returncode == 0 and "own" in status.stdout
         token_file = Path(root) / "NZL" / "analyst.token"

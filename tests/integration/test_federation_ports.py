@@ -18,18 +18,7 @@ import pytest
 from enforce_share import federation
 from enforce_share.errors import ConfigError
 
-from ..processes import ROOT, free_port
-
-
-def free_run_of_ports(count: int = 5) -> int:
-    """A base port such that it and the ``count - 1`` ports after it are free right now."""
-    for _ in range(50):
-        base = free_port()
-        if base + count > 65535:
-            continue
-        if all(_bindable(port) for port in range(base, base + count)):
-            return base
-    raise RuntimeError(f"no run of {count} free ports")
+from ..processes import ROOT, free_run_of_ports
 
 
 def _bindable(port: int) -> bool:

@@ -5,7 +5,10 @@ based), with relays that hold only placeholders, and relays that withhold on pur
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from enforce_share import federation as demo
 from enforce_share.config import load_config
 from enforce_share.markings import TLP_ORDER
 from enforce_share.node import Node
@@ -23,6 +27,7 @@ from enforce_share.sync.puller import sync_round
 
 from ..conftest import make_node
 from ..factories import DraftFactory
+from ..processes import free_run_of_ports
 from ..promise import LocalPeer, broken_promises
 
 AGENCIES = ("USA", "GBR", "CAN", "AUS", "NZL")
@@ -168,6 +173,58 @@ def test_a_relay_withholding_on_purpose_is_asked_again_and_the_record_arrives(
         assert held_by(nodes, "CAN", "USA") == []
         with nodes["CAN"].reading() as session:
             assert get_record(session, record.id, "CAN").record_hash == record.record_hash
+    finally:
+        for node in nodes.values():
+            node.close()
+
+
+@pytest.mark.slow
+def test_the_demo_federation_keeps_the_promise_through_a_node_killed_mid_pull(tmp_path) -> None:
+    """As `make run` runs: five gunicorn nodes, each with its scheduler process (one job per
+    peer), the scenario's markings; then NZL is killed while it serves and while it pulls,
+    partners write more, and NZL comes back."""
+    root = tmp_path / "federation"
+    base = free_run_of_ports()
+    demo.set_up(root, 300, 11, lambda line: None, base)
+    try:
+        demo.start(root, 1.0)
+        assert demo.wait_until_serving(root) == {}
+        assert wait_for(lambda: demo.converged(root), 150), demo.status_table(root)
+        assert promise_of(root) == []
+        nzl = demo.members(root)[-1]
+        factory = DraftFactory()
+        for member in demo.members(root)[:2]:  # written while NZL is away
+            node = Node(load_config(member.data_dir))
+            try:
+                node.add_records([factory("violation", {
+                    "tlp": "amber", "releasable_to": list(AGENCIES)}) for _ in range(600)])
+            finally:
+                node.close()
+        time.sleep(1.5)  # NZL's scheduler is pulling the new pages now
+        for process in demo.PROCESSES:
+            os.killpg(int(nzl.pidfile(process).read_text()), signal.SIGKILL)
+        time.sleep(1)
+        demo.start(root, 1.0)  # what is not running starts again
+        assert demo.wait_until_serving(root) == {}
+        assert wait_for(lambda: demo.converged(root), 150), demo.status_table(root)
+        assert promise_of(root) == []
+    finally:
+        demo.stop(root)
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(1)
+    return condition()
+
+
+def promise_of(root: Path) -> list[str]:
+    nodes = {member.agency: Node(load_config(member.data_dir)) for member in demo.members(root)}
+    try:
+        return broken_promises(nodes)
     finally:
         for node in nodes.values():
             node.close()
