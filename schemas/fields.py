@@ -20,6 +20,17 @@ _ECCN = re.compile(r"^(EAR99|[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*)$")
 _TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+#: What text may not hold: the C0 controls but tab and line feed (so CR too: a line ends
+#: with LF alone), DEL and the C1 controls. PostgreSQL cannot store NUL in text at all, and
+#: the others are invisible on screen, break one-line logs, or start terminal escapes.
+CONTROL_CHARACTERS = r"\u0000-\u0008\u000b-\u001f\u007f-\u009f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+#: The same rule as a JSON Schema (ECMA-262) pattern; ``$`` cannot let a refused character
+#: slip through before a final newline, because newline is allowed anyway.
+TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*$"
+#: What a one-line problem report may not carry: every control character, and lone
+#: surrogates (no UTF-8 for them), whatever member names a partner sent.
+_REPORT_UNSAFE = re.compile(r"[\u0000-\u001f\u007f-\u009f\ud800-\udfff]")
 
 
 class _Checked(fields.String):
@@ -184,9 +195,33 @@ class Number(fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class NoControlCharacters(validate.Validator):
+    """Refuse a string holding a control character other than tab and newline."""
+
+    def __call__(self, value: str) -> str:
+        found = _CONTROL.search(value)
+        if found:
+            raise ValidationError(f"Control character U+{ord(found.group()):04X} at offset "
+                                  f"{found.start()}: text holds none but tab and newline.")
+        return value
+
+
+_NO_CONTROL_CHARACTERS = NoControlCharacters()
+
+
 def Text(max_length: int = 10_000, **kwargs: Any) -> fields.String:  # noqa: N802 - field factory
-    """A non-empty bounded string."""
-    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+    """A non-empty bounded string without control characters but tab and newline."""
+    kwargs["metadata"] = {"pattern": TEXT_PATTERN, **kwargs.get("metadata", {})}
+    return fields.String(validate=[validate.Length(min=1, max=max_length),
+                                   _NO_CONTROL_CHARACTERS], **kwargs)
+
+
+def escape_controls(text: str) -> str:
+    """``text`` fit to store and log as one line: control characters written ``\\uXXXX``.
+
+    Tab, newline and lone surrogates too: problem reports name members a partner chose.
+    """
+    return _REPORT_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def Choice(choices: tuple[str, ...], **kwargs: Any) -> fields.String:  # noqa: N802 - field factory

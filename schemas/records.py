@@ -206,7 +206,7 @@ class PublicJWKSchema(Strict):
     kty = fields.String(required=True, validate=validate.Equal("OKP"))
     crv = fields.String(required=True, validate=validate.Equal("Ed25519"))
     x = Pattern(r"^[A-Za-z0-9_-]{43}$", "Not a base64url Ed25519 public key.", required=True)
-    kid = fields.String()
+    kid = Pattern(r"^[A-Za-z0-9_-]{43}$", "Not an RFC 7638 thumbprint (43 base64url characters).")
     alg = fields.String(validate=validate.Equal("Ed25519"))
     use = fields.String(validate=validate.Equal("sig"))
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastjsonschema import JsonSchemaException
 
 from ..errors import VerificationError
+from ..schemas.fields import escape_controls
 from ..schemas.jsonschema import record_validator
 from ..schemas.records import RecordSchema
 from ..signing.trust import TrustRegistry
@@ -16,11 +17,19 @@ _RECORD = RecordSchema()
 
 
 def first_problem(errors: dict[str, Any], prefix: str = "") -> str:
-    """The first validation problem as ``path: message`` (for one-line reports)."""
+    """The first validation problem as ``path: message`` (for one-line reports).
+
+    Control characters are escaped: the path may hold member names a partner chose, and the
+    report is logged and stored as text (quarantine, sync status), where PostgreSQL refuses NUL.
+    """
+    return escape_controls(_first_problem(errors, prefix))
+
+
+def _first_problem(errors: dict[str, Any], prefix: str) -> str:
     for key, value in errors.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
-            return first_problem(value, path)
+            return _first_problem(value, path)
         return f"{path}: {value[0] if isinstance(value, list) else value}"
     return prefix or "invalid"
 

@@ -79,13 +79,27 @@ def test_schema_selects_the_body_by_type() -> None:
 @pytest.mark.parametrize("value", [
     None, True, 1, 1.0, -3, "", "x" * 30, "x" * 301, "ZZ", "2026-02-30", "2026-11-22",
     "2026-11-22T10:00:00Z", "2026-11-22T10:00:00+00:00", "2026-11-22T25:00:00Z", "854231",
-    "AM", "USD", "AM\n", "854231\n", "2026-11-22\n", "Latn\n", [], ["x"], {}, {"a": 1}])
+    "AM", "USD", "AM\n", "854231\n", "2026-11-22\n", "Latn\n", [], ["x"], {}, {"a": 1},
+    "\x00", "x\x00", "AM\x00", "Latn\x00", "x\r", "x\x1f", "\x7f", "x\x85", "x\x9f\n",
+    "a\tb\nc", "\n", "x\xa0"])
 def test_both_agree_on_every_leaf_replaced_by(value) -> None:
     assert len({r["type"] for r in SAMPLE}) >= 6
     for record in SAMPLE:
         for path in leaves(record):
             changed = replaced(record, path, value)
             assert fast_accepts(changed) == reference_accepts(changed), (path, value)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\r", "\x7f", "\x85"])
+def test_both_refuse_a_control_character_in_every_string_leaf(char) -> None:
+    for record in SAMPLE:
+        for path in leaves(record):
+            value = record
+            for step in path:
+                value = value[step]
+            if isinstance(value, str):
+                changed = replaced(record, path, value + char)
+                assert not fast_accepts(changed) and not reference_accepts(changed), path
 
 
 json_values = st.recursive(
