@@ -265,7 +265,7 @@ def _quarantine(node: Any, peer: str, origin: str, seq: Any, exc: VerificationEr
         session.add(Quarantined(peer=peer, origin=origin,
                                 seq=seq if isinstance(seq, int) else None, reason=exc.reason,
                                 detail=exc.message,
-                                raw=json.dumps(entry, sort_keys=True, ensure_ascii=False)))
+                                raw=json.dumps(entry, sort_keys=True)))
 
 
 def _failed(node: Any, peer: str, origin: str, message: str) -> None:
@@ -296,7 +296,7 @@ def _reject(node: Any, peer: str, origin: str, held: int, page: dict[str, Any],
     if isinstance(exc, BadEntry):  # entries start at held + 1: the peer failed at this seq
         blocked = held + 1 + exc.index
         seq = exc.seq if isinstance(exc.seq, int) else blocked
-        raw = json.dumps(page["entries"][exc.index], sort_keys=True, ensure_ascii=False)
+        raw = json.dumps(page["entries"][exc.index], sort_keys=True)
     else:
         seq = blocked = held + 1
         raw = json.dumps(page.get("checkpoint"), sort_keys=True)
