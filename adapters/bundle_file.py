@@ -1,4 +1,5 @@
-"""Bundle files: JSON Lines, gzip when the name ends in ``.gz``, owner-only, written atomically."""
+"""Bundle files: JSON Lines, gzip when the name ends in ``.gz``, owner-only, written atomically,
+read as often as a check needs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -81,3 +83,16 @@ def read_bundle(path: Path, progress: Progress | None = None) -> Iterator[Any]:
                     position = raw.tell()
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise InvalidInput(f"Cannot read {path}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    """The bundle at ``path`` as lines to iterate more than once: each iteration reads the
+    file from its first line (import checks a bundle whole before it stores any of it,
+    without holding the file in memory). ``progress`` gets the bytes read, pass after pass."""
+
+    path: Path
+    progress: Progress | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return read_bundle(self.path, self.progress)

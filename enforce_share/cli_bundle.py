@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from .adapters.bundle_file import bundle_size, bundle_writer, read_bundle
+from .adapters.bundle_file import BundleFile, bundle_size, bundle_writer, read_bundle
 from .cli_context import audited, open_node, outcome_line
 from .errors import Error, InvalidInput
 from .schemas.fields import AGENCIES
+from .signing.node_keys import current_signer
 from .sync.bundle import export_bundle, import_bundle, parse_since
 from .sync.bundle_verify import LogProof, verify_bundle
 
@@ -41,8 +42,9 @@ def bundle_export(ctx: click.Context, recipient: str, since: dict[str, int], pat
     node = open_node(ctx)
     recipient = recipient.upper()
     with node.reading() as session, tqdm(desc="exporting", unit="entry", disable=None) as bar:
+        signer = current_signer(session, node.agency, node.config.keys_dir)
         with bundle_writer(path, bar.update) as write:
-            spans = export_bundle(session, node.agency, recipient, since, write)
+            spans = export_bundle(session, node.agency, recipient, since, write, signer=signer)
     audited(ctx, "bundle export", recipient=recipient, file=str(path), logs={
         span.origin: [span.after, span.last, span.records] for span in spans})
     for span in spans:
@@ -58,13 +60,15 @@ def bundle_export(ctx: click.Context, recipient: str, since: dict[str, int], pat
 def bundle_import(ctx: click.Context, path: Path) -> None:
     """Verify and store a bundle made for this node, with exactly the checks of a pull.
 
-    A selection bundle (a brief's companion, `export bundle`) is refused: check it with
-    `bundle verify` instead.
+    The file is read twice: the whole bundle is refused, nothing stored, unless its header
+    is signed by the exporting partner and made for this node, and every full record in it
+    is released to this node. A selection bundle (a brief's companion, `export bundle`) is
+    refused: check it with `bundle verify` instead.
     """
     node = open_node(ctx)
-    with tqdm(total=bundle_size(path), desc="importing", unit="B", unit_scale=True,
+    with tqdm(total=2 * bundle_size(path), desc="importing", unit="B", unit_scale=True,
               disable=None) as bar:
-        outcomes = import_bundle(node, read_bundle(path, bar.update))
+        outcomes = import_bundle(node, BundleFile(path, bar.update))
     audited(ctx, "bundle import", file=str(path), logs={
         outcome.origin: [outcome.held, outcome.stored, outcome.error] for outcome in outcomes})
     for outcome in outcomes:
@@ -78,8 +82,9 @@ def bundle_import(ctx: click.Context, path: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 def bundle_verify(ctx: click.Context, path: Path) -> None:
-    """Check a bundle, storing nothing: each record's signature, each log's hash chain and
-    signed checkpoint, against this node's trusted keys (exit 0, or 1 with the reason)."""
+    """Check a bundle, storing nothing: the exporter's signature on its header, each
+    record's signature, each log's hash chain and signed checkpoint, against this node's
+    trusted keys (exit 0, or 1 with the reason)."""
     node = open_node(ctx)
     with node.reading() as session, tqdm(total=bundle_size(path), desc="verifying", unit="B",
                                          unit_scale=True, disable=None) as bar:
@@ -87,6 +92,9 @@ def bundle_verify(ctx: click.Context, path: Path) -> None:
     for log in proof.logs:
         click.echo(_proof_line(log))
     header = proof.header
+    since = ",".join(f"{origin}={seq}" for origin, seq in header.since.items())
+    click.echo(f"header: signed by {header.exporter}'s key {header.kid}, valid at "
+               f"{header.created}" + (f"; since {since}" if since else ""))
     kind = ("selection bundle (evidence only: `bundle import` refuses it)" if header.selection
             else "exchange bundle")
     click.echo(f"verified: {kind} from {header.exporter} for {header.recipient}, created "

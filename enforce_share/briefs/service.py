@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import timestamp
 from ..errors import InvalidInput
+from ..signing.node_keys import current_signer
 from ..signing.trust import TrustRegistry
 from ..sync.bundle import export_selection
 from . import render
@@ -89,7 +90,8 @@ def make_brief(node: Node, case_id: str, viewer: str, fmt: str, *,
         if fmt == "bundle":
             lines: list[bytes] = []
             export_selection(session, node.agency, recipient or viewer, records,
-                             lambda line: lines.append(_json_line(line)), created=generated)
+                             lambda line: lines.append(_json_line(line)), created=generated,
+                             signer=current_signer(session, node.agency, node.config.keys_dir))
             data = b"".join(lines)
     context.update(generated=generated, node=node.agency)
     if fmt == "html":

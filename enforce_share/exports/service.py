@@ -15,6 +15,7 @@ from typing import Any
 from ..node import Node
 from ..schemas.exports import EXPORT_DEFAULT
 from ..search.query import Query
+from ..signing.node_keys import current_signer
 from ..signing.trust import TrustRegistry
 from ..sync.bundle import export_selection
 from . import csv, stix_bundle
@@ -72,5 +73,6 @@ def signed_bundle(node: Node, query: Query, viewer: str,
         found = select(session, node.postings, TrustRegistry.load(session), query, viewer,
                        limit)
         written = export_selection(session, node.agency, recipient or viewer,
-                                   found.record_ids, write)
+                                   found.record_ids, write, signer=current_signer(
+                                       session, node.agency, node.config.keys_dir))
     return Bundled(written.written, written.withheld, found.total)

@@ -1,9 +1,13 @@
 """Offline exchange: a partner's feed pages written to a file, applied on import as a pull.
 
-A bundle is the header ``{"bundle", "from", "for", "created"}`` followed by feed pages exactly
-as this node's feed serves them to the ``for`` partner. Import cuts each page to what a pull
-would ask for (the entries after the seq held) and applies it with the puller's own
-``apply_page``: the same checks, quarantine and blocking, with ``from`` as the peer.
+A bundle is a header signed by the exporting node (``{"header": {"bundle", "from", "for",
+"created", "since"}, "jws"}``: a detached JWS over the RFC 8785 bytes, as records and
+checkpoints are signed) followed by feed pages exactly as this node's feed serves them to the
+``for`` partner. Import checks the whole file first, storing nothing until it passes: the
+header's signature by a key of ``from`` valid at ``created``, its ``for`` and ``since``, and
+that every full record is released to this node. It then cuts each page to what a pull would
+ask for (the entries after the seq held) and applies it with the puller's own ``apply_page``:
+the same checks, quarantine and blocking, with ``from`` as the peer.
 
 A *selection* bundle (header ``"bundle": SELECTION``) has the same lines but holds only chosen
 records in full: evidence to verify (``sync.bundle_verify``), which import refuses.
@@ -11,53 +15,40 @@ records in full: evidence to verify (``sync.bundle_verify``), which import refus
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import timestamp
+from ..clock import parse_timestamp, timestamp
 from ..errors import Error, InvalidInput, VerificationError
-from ..markings import visible
+from ..markings import releasable, visible
 from ..partners import Partner
 from ..records.checkpoints import signed_checkpoint
+from ..records.drafts import KEY_TYPES
+from ..records.entries import stub
+from ..records.log import Signer
 from ..records.models import Checkpoint, LogHead, Placeholder, Record
+from ..records.verify import checked_shape
 from ..schemas.fields import AGENCIES
-from .feed import StoredEntry, feed_page, placeholder
+from ..signing.announcements import apply_key_records
+from ..signing.models import TrustedKey
+from ..signing.trust import TrustRegistry
+from .bundle_verify import (
+    FORMAT,
+    SELECTION,
+    Header,
+    check_start,
+    first_seq,
+    page_origin,
+    read_header,
+    signed_header,
+    verify_header,
+)
+from .feed import StoredEntry, feed_page
 from .puller import PAGE, Outcome, apply_page, resume_point
-
-#: The header's ``bundle`` of an exchange bundle: a partner's logs, to import.
-FORMAT = "enforce-share/1"
-#: The header's ``bundle`` of a selection bundle: chosen records and placeholders for every
-#: other entry, to verify only (importing it would hold those entries as never released).
-SELECTION = "enforce-share-selection/1"
-HEADER_KEYS = {"bundle", "from", "for", "created"}
-
-
-@dataclass(frozen=True)
-class Header:
-    """A bundle's first line, checked for shape: its format, exporter, recipient and time."""
-
-    format: str
-    exporter: str
-    recipient: str
-    created: Any
-
-    @property
-    def selection(self) -> bool:
-        """Whether the bundle is a selection (evidence), not an exchange bundle (a log)."""
-        return self.format == SELECTION
-
-
-def read_header(line: Any) -> Header:
-    """The header of a bundle of either format; InvalidInput unless it is one."""
-    if not isinstance(line, dict) or set(line) != HEADER_KEYS or line["bundle"] not in (
-            FORMAT, SELECTION) or line["from"] not in AGENCIES or line["for"] not in AGENCIES:
-        raise InvalidInput(f"not an {FORMAT} or {SELECTION} bundle: the first line must be "
-                           '{"bundle", "from", "for", "created"}')
-    return Header(line["bundle"], line["from"], line["for"], line["created"])
 
 
 @dataclass
@@ -87,12 +78,14 @@ def parse_since(spec: str | None) -> dict[str, int]:
 
 
 def export_bundle(session: Session, exporter: str, recipient: str, since: Mapping[str, int],
-                  write: Callable[[dict[str, Any]], None], limit: int = PAGE) -> list[Span]:
-    """Write the header, then every log held here (but the recipient's) as served to it."""
+                  write: Callable[[dict[str, Any]], None], limit: int = PAGE, *,
+                  signer: Signer) -> list[Span]:
+    """Write the header signed by ``signer`` (this node's current key), then every log held
+    here (but the recipient's) as served to it."""
     if session.get(Partner, recipient) is None:
         raise InvalidInput(f"{recipient} is not a partner of this node: add it with "
                            "`enforce-share partners add` first")
-    write({"bundle": FORMAT, "from": exporter, "for": recipient, "created": timestamp()})
+    write(signed_header(signer, FORMAT, exporter, recipient, since))
     spans = []
     for origin in list(session.scalars(select(LogHead.origin).order_by(LogHead.origin))):
         if origin != recipient:
@@ -120,27 +113,107 @@ def _export_log(session: Session, recipient: str, origin: str, after: int,
 def import_bundle(node: Any, lines: Iterable[Any]) -> list[Outcome]:
     """Apply a bundle's pages in order, each as the puller applies a page; one outcome a log.
 
-    Refused whole (InvalidInput), storing nothing, if the header is a selection bundle's or
-    not for this node, or a line is not a page; a page that fails verification stops only
-    its origin's log, as in a pull.
+    ``lines`` is read twice (a one-shot iterator is first read into memory): the first pass
+    refuses the whole bundle (InvalidInput or VerificationError), storing nothing, if the
+    header is not signed by a key of its ``from`` agency valid at ``created``, is a
+    selection bundle's, is not for this node, or a line is not a page, does not start where
+    the signed ``since`` says, or holds a full record not released to this node. Then a page
+    that fails verification stops only its origin's log, as in a pull.
     """
+    if iter(lines) is lines:
+        lines = list(lines)
+    header = _checked(node, iter(lines))
+    exporter = header.exporter
     stream = iter(lines)
-    exporter = _exporter(node, next(stream, None))
+    if read_header(next(stream, None)) != header:  # a file rewritten between the passes
+        raise InvalidInput("the bundle changed while it was read: import it again")
     outcomes: dict[str, Outcome] = {}
     for number, page in enumerate(stream, 2):
         origin = page_origin(page, number)
         if origin == node.agency:  # only this node writes its log; a pull never asks for it
             continue
+        _check_released(page, node.agency, exporter, number)  # checked again, as stored
         outcome = outcomes.setdefault(origin, Outcome(exporter, origin))
         if outcome.error is None:
             _import_page(node, exporter, origin, page, outcome)
     return list(outcomes.values())
 
 
-def _exporter(node: Any, line: Any) -> str:
+def _checked(node: Any, stream: Iterator[Any]) -> Header:
+    """The header of a sound exchange bundle for this node (the first pass of
+    :func:`import_bundle`); raise otherwise.
+
+    The header's key may be one the bundle itself announces (the exporter rotated its key
+    since this node last heard from it), or one it revokes, so the exporter's key records
+    met on the way are applied, in a session rolled back at the end, before the header is
+    verified again.
+    """
+    header = read_header(next(stream, None))
+    exporter = _exporter(node, header)
+    with node.reading() as session:
+        try:
+            registry = TrustRegistry.load(session)
+            try:
+                registry.entry(header.kid)
+            except VerificationError:
+                pass  # a key the bundle may announce: checked after its key records
+            else:  # at once, so a tampered header is refused as such
+                verify_header(registry, header)
+            seen: set[str] = set()
+            for number, page in enumerate(stream, 2):
+                origin = page_origin(page, number)
+                if origin not in seen:
+                    seen.add(origin)
+                    check_start(header, origin, page["entries"], number)
+                if origin == node.agency:
+                    continue
+                _check_released(page, node.agency, exporter, number)
+                if origin == exporter:
+                    for entry in page["entries"]:
+                        registry = _learn_key(session, registry, entry)
+            verify_header(registry, header)
+        finally:
+            session.rollback()
+    return header
+
+
+def _learn_key(session: Session, registry: TrustRegistry, entry: dict[str, Any]
+               ) -> TrustRegistry:
+    """The registry after ``entry`` if it is a key record that verifies; unchanged if not
+    (import quarantines a bad record later, and the header then fails on its key)."""
+    record = entry.get("record") if isinstance(entry, dict) else None
+    if not isinstance(record, dict) or record.get("type") not in KEY_TYPES:
+        return registry
+    try:
+        registry.verify_record(checked_shape(entry), entry["jws"])
+        apply_key_records(session, record)
+    except VerificationError:
+        return registry
+    return TrustRegistry.load(session)
+
+
+def _check_released(page: dict[str, Any], agency: str, exporter: str, number: int) -> None:
+    """InvalidInput unless every full record of page ``number`` is released to ``agency``:
+    an exporter must never have sent one that is not, and this node must never store it."""
+    for entry in page["entries"]:
+        if not isinstance(entry, dict) or "record" not in entry:
+            continue  # a placeholder: checked as such when applied
+        fields = entry["record"] if isinstance(entry["record"], dict) else {}
+        marking = fields.get("marking")
+        tlp = marking.get("tlp") if isinstance(marking, dict) else None
+        audience = marking.get("releasable_to") if isinstance(marking, dict) else None
+        if not (isinstance(tlp, str) and isinstance(audience, list) and all(
+                isinstance(code, str) for code in audience) and releasable(tlp, audience,
+                                                                           agency)):
+            raise InvalidInput(
+                f"line {number}: {fields.get('origin')} seq {fields.get('seq')} is a full "
+                f"record not released to {agency} (marked {tlp!r}, releasable to "
+                f"{audience!r}): the bundle from {exporter} is refused, nothing stored")
+
+
+def _exporter(node: Any, header: Header) -> str:
     """The exporting agency named by an exchange bundle's header meant for this node;
     InvalidInput otherwise."""
-    header = read_header(line)
     exporter, recipient = header.exporter, header.recipient
     if header.selection:  # its placeholders would stand for records this node may be owed
         raise InvalidInput(
@@ -158,14 +231,6 @@ def _exporter(node: Any, line: Any) -> str:
             raise InvalidInput(f"this bundle is from {exporter}, not a partner of this node: "
                                "add it with `enforce-share partners add` first")
     return exporter
-
-
-def page_origin(page: Any, number: int) -> str:
-    """The origin of line ``number`` of a bundle; InvalidInput unless it is a feed page."""
-    if not isinstance(page, dict) or page.get("origin") not in AGENCIES or not isinstance(
-            page.get("entries"), list):
-        raise InvalidInput(f"line {number} of the bundle is not a feed page")
-    return page["origin"]
 
 
 def _import_page(node: Any, exporter: str, origin: str, page: dict[str, Any],
@@ -197,15 +262,6 @@ def _import_page(node: Any, exporter: str, origin: str, page: dict[str, Any],
     outcome.held = progress.heads.get(origin, (held, ""))[0]
 
 
-def first_seq(entries: list[Any], held: int) -> int:
-    """The seq the page starts at, as its first entry claims (held + 1 if it claims none)."""
-    if not entries or not isinstance(entries[0], dict):
-        return held + 1
-    record = entries[0].get("record")
-    seq = record.get("seq") if isinstance(record, dict) else entries[0].get("seq")
-    return seq if type(seq) is int and seq >= 1 else held + 1
-
-
 def _checkpoint_held(node: Any, origin: str, signed: Any) -> bool:
     """Whether exactly this signed checkpoint (statement and signature) is held already."""
     statement = signed.get("checkpoint") if isinstance(signed, dict) else None
@@ -231,16 +287,17 @@ class Selection:
 
 
 def export_selection(session: Session, exporter: str, recipient: str, record_ids: Iterable[str],
-                     write: Callable[[dict[str, Any]], None], *, created: str | None = None,
-                     limit: int = PAGE) -> Selection:
+                     write: Callable[[dict[str, Any]], None], *, signer: Signer,
+                     created: str | None = None, limit: int = PAGE) -> Selection:
     """Write a selection bundle (:data:`SELECTION`) of the records ``record_ids``, for
     ``recipient``'s agency; return what went in.
 
     The lines are those of :func:`export_bundle` but for the header's format: the header
-    ``{"bundle": SELECTION, "from": exporter, "for": recipient, "created"}``, then for each
+    ``{"bundle": SELECTION, "from": exporter, "for": recipient, "created", "since": {}}``
+    signed by ``signer`` (this node's current key), then for each
     origin of a selected record its log's feed pages from seq 1 to the newest checkpoint
     held, in pages of ``limit`` entries, each page carrying that signed checkpoint. Selected
-    records go in full; every other entry is a placeholder (origin, seq, hash), so the hash
+    records go in full; every other entry is a placeholder (its stub), so the hash
     chain still runs from the zero head to the checkpoint's head and anyone holding the
     origins' public keys can verify each record, the chain and the checkpoint (a node with
     ``enforce-share bundle verify``, :func:`sync.bundle_verify.verify_bundle`; anyone else
@@ -250,7 +307,9 @@ def export_selection(session: Session, exporter: str, recipient: str, record_ids
     (:func:`markings.visible`) and it was not withdrawn; one seq'd past the newest checkpoint
     held cannot be anchored and is left out too: see ``Selection.withheld``. ``created``
     fixes the header's time (default now), so one selection can be written byte for byte
-    again. It is evidence, not a log: :func:`import_bundle` refuses it, since a node storing
+    again; a time before ``signer``'s key was valid becomes the moment it was (a brief's
+    time is cut to the second, and no header may predate the key that signs it). It is
+    evidence, not a log: :func:`import_bundle` refuses it, since a node storing
     its placeholders would take the entries left out as never released to it, and a pull
     would not ask for them again.
     """
@@ -260,8 +319,8 @@ def export_selection(session: Session, exporter: str, recipient: str, record_ids
                            {"for": [f"One of: {', '.join(AGENCIES)}."]})
     selection = Selection()
     chosen = _chosen(session, recipient, sorted(set(record_ids)), selection)
-    write({"bundle": SELECTION, "from": exporter, "for": recipient,
-           "created": created or timestamp()})
+    write(signed_header(signer, SELECTION, exporter, recipient, {},
+                        _not_before_key(session, signer, created or timestamp())))
     for origin in sorted(chosen):
         checkpoint = session.scalar(select(Checkpoint).where(Checkpoint.origin == origin)
                                     .order_by(Checkpoint.seq.desc()).limit(1))
@@ -274,6 +333,15 @@ def export_selection(session: Session, exporter: str, recipient: str, record_ids
             selection.spans.append(_write_selected(session, checkpoint, seqs, write, limit))
             selection.written += [seqs[seq] for seq in sorted(seqs)]
     return selection
+
+
+def _not_before_key(session: Session, signer: Signer, created: str) -> str:
+    """``created``, or the start of ``signer``'s key if that is later."""
+    valid_from = session.scalar(select(TrustedKey.valid_from).where(
+        TrustedKey.kid == signer.kid))
+    if valid_from is not None and parse_timestamp(created) < parse_timestamp(valid_from):
+        return str(valid_from)
+    return created
 
 
 def _chosen(session: Session, recipient: str, wanted: list[str],
@@ -307,11 +375,13 @@ def _write_selected(session: Session, checkpoint: Checkpoint, seqs: dict[int, st
     span = Span(origin, 0, last, records=len(seqs), placeholders=last - len(seqs))
     for after in range(0, last, limit):
         upper = min(after + limit, last)
-        hashes = dict(session.execute(select(Record.seq, Record.record_hash).where(
-            Record.origin == origin, Record.seq > after, Record.seq <= upper)).all())
-        hashes.update(session.execute(select(Placeholder.seq, Placeholder.record_hash).where(
-            Placeholder.origin == origin, Placeholder.seq > after,
-            Placeholder.seq <= upper)).all())
+        stubs = {row.seq: stub(origin, row.seq, row.id, row.record_hash, row.tlp,
+                               row.releasable_to) for row in session.execute(
+            select(Record.seq, Record.id, Record.record_hash, Record.tlp, Record.releasable_to)
+            .where(Record.origin == origin, Record.seq > after, Record.seq <= upper))}
+        stubs.update((hole.seq, hole.stub()) for hole in session.scalars(
+            select(Placeholder).where(Placeholder.origin == origin, Placeholder.seq > after,
+                                      Placeholder.seq <= upper)))
         wanted = [seq for seq in seqs if after < seq <= upper]
         full = {row.seq: StoredEntry(row.canonical, row.jws).document()
                 for row in session.execute(select(Record.seq, Record.canonical, Record.jws)
@@ -319,9 +389,9 @@ def _write_selected(session: Session, checkpoint: Checkpoint, seqs: dict[int, st
                                                   Record.seq.in_(wanted)))} if wanted else {}
         entries = []
         for seq in range(after + 1, upper + 1):
-            if seq not in hashes:  # ingest never leaves a gap below a checkpoint it kept
+            if seq not in stubs:  # ingest never leaves a gap below a checkpoint it kept
                 raise Error(f"{origin}'s log held here has no entry at seq {seq}")
-            entries.append(full[seq] if seq in full else placeholder(origin, seq, hashes[seq]))
+            entries.append(full[seq] if seq in full else stubs[seq])
         write({"origin": origin, "entries": entries, "checkpoint": signed,
                "next": upper if upper < last else None})
     return span

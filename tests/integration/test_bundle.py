@@ -31,6 +31,7 @@ from enforce_share.partners import add_partner
 from enforce_share.records.models import Checkpoint, LogHead, Placeholder, Record
 from enforce_share.signing import jws
 from enforce_share.signing.models import TrustedKey
+from enforce_share.signing.node_keys import NodeSigner, current_signer
 from enforce_share.sync.bundle import export_bundle, export_selection, import_bundle
 from enforce_share.sync.bundle_verify import verify_bundle
 from enforce_share.sync.models import Quarantined, SyncState
@@ -163,6 +164,11 @@ def holdings(node: Node) -> dict[str, Any]:
         }
 
 
+def signer_of(node: Node, session: Any) -> NodeSigner:
+    """The key ``node`` signs a bundle header with (its current one)."""
+    return current_signer(session, node.agency, node.config.keys_dir)
+
+
 def own_head(node: Node) -> tuple[str, int, str]:
     log = node.describe()["log"]
     return node.agency, log["seq"], log["head"]
@@ -171,11 +177,12 @@ def own_head(node: Node) -> tuple[str, int, str]:
 def test_export_holds_exactly_what_is_released_to_the_partner(gbr, usa, aus) -> None:
     lines: list[dict[str, Any]] = []
     with gbr.reading() as session:
-        export_bundle(session, "GBR", "AUS", {}, lines.append)
+        export_bundle(session, "GBR", "AUS", {}, lines.append, signer=signer_of(gbr, session))
         rows = list(session.scalars(select(Record)))
         holes = set(session.execute(select(Placeholder.origin, Placeholder.seq)).all())
-    header, pages = lines[0], lines[1:]
-    assert (header["bundle"], header["from"], header["for"]) == ("enforce-share/1", "GBR", "AUS")
+    header, pages = lines[0]["header"], lines[1:]
+    assert header == {"bundle": "enforce-share/2", "from": "GBR", "for": "AUS",
+                      "created": header["created"], "since": {}}
     full = {entry["record"]["id"] for page in pages for entry in page["entries"]
             if "record" in entry}
     held_back = {(entry["origin"], entry["seq"]) for page in pages
@@ -321,9 +328,14 @@ def _jose_check(token: str, payload: bytes, keys: JWKSet) -> None:
 def jose_verified(lines: list[dict[str, Any]], jwks: Callable[[str], dict[str, Any]]
                   ) -> dict[str, list[str]]:
     """Check a bundle as a recipient without enforce-share would, from the origins' published
-    JWK Sets: every record's signature over its RFC 8785 bytes, each origin's hash chain from
-    the zero head through the placeholders, and the signed checkpoint it must reach. Returns
-    the verified record ids per origin; raises (or fails an assert) on anything wrong."""
+    JWK Sets: the header's signature by its exporter and every record's, each over its RFC
+    8785 bytes; each origin's hash chain from the zero head over the entries' stubs (a
+    placeholder is one; a record's is its origin, seq, id, hash and marking), and the signed
+    checkpoint it must reach. Returns the verified record ids per origin; raises (or fails an
+    assert) on anything wrong."""
+    header = lines[0]["header"]
+    _jose_check(lines[0]["jws"], rfc8785.dumps(header),
+                JWKSet.from_json(json.dumps(jwks(header["from"]))))
     chains: dict[str, tuple[str, int, dict[str, Any]]] = {}
     verified: dict[str, list[str]] = {}
     for page in lines[1:]:
@@ -332,12 +344,15 @@ def jose_verified(lines: list[dict[str, Any]], jwks: Callable[[str], dict[str, A
         head, seq, _ = chains.get(origin, ("0" * 64, 0, {}))
         for entry in page["entries"]:
             if "record" in entry:
-                payload = rfc8785.dumps(entry["record"])
+                record = entry["record"]
+                payload = rfc8785.dumps(record)
                 _jose_check(entry["jws"], payload, keys)
-                digest, claimed = hashlib.sha256(payload).hexdigest(), entry["record"]["seq"]
-                verified.setdefault(origin, []).append(entry["record"]["id"])
+                stub = {"origin": record["origin"], "seq": record["seq"], "id": record["id"],
+                        "hash": hashlib.sha256(payload).hexdigest(), "marking": record["marking"]}
+                verified.setdefault(origin, []).append(record["id"])
             else:
-                digest, claimed = entry["hash"], entry["seq"]
+                stub = entry
+            claimed, digest = stub["seq"], hashlib.sha256(rfc8785.dumps(stub)).hexdigest()
             assert claimed == seq + 1, (origin, claimed, seq)
             head, seq = hashlib.sha256(bytes.fromhex(head) + bytes.fromhex(digest)).hexdigest(), \
                 seq + 1
@@ -368,10 +383,11 @@ def test_a_selection_holds_only_the_chosen_records_and_verifies_without_a_node(
     picked = [chosen["GBR actor green"].id, chosen["USA violation green"].id]
     lines: list[dict[str, Any]] = []
     with gbr.reading() as session:
-        selection = export_selection(session, "GBR", "AUS", picked, lines.append)
-    header, pages = lines[0], lines[1:]
-    assert (header["bundle"], header["from"], header["for"]) == (
-        "enforce-share-selection/1", "GBR", "AUS")
+        selection = export_selection(session, "GBR", "AUS", picked, lines.append,
+                                     signer=signer_of(gbr, session))
+    header, pages = lines[0]["header"], lines[1:]
+    assert (header["bundle"], header["from"], header["for"], header["since"]) == (
+        "enforce-share-selection/2", "GBR", "AUS", {})
     assert selection.withheld == {} and sorted(selection.written) == sorted(picked)
     full = [entry["record"]["id"] for page in pages for entry in page["entries"]
             if "record" in entry]
@@ -385,7 +401,8 @@ def test_a_selection_holds_only_the_chosen_records_and_verifies_without_a_node(
 def test_a_tampered_selection_fails_the_standard_check(gbr, usa, chosen) -> None:
     lines: list[dict[str, Any]] = []
     with gbr.reading() as session:
-        export_selection(session, "GBR", "AUS", [chosen["GBR actor green"].id], lines.append)
+        export_selection(session, "GBR", "AUS", [chosen["GBR actor green"].id], lines.append,
+                         signer=signer_of(gbr, session))
     entry = next(e for e in lines[1]["entries"] if "record" in e)
     name = entry["record"]["body"]["name"]
     entry["record"]["body"]["name"] = "Someone Else Ltd"
@@ -404,15 +421,17 @@ def test_records_the_recipient_may_not_see_are_withheld(gbr, chosen) -> None:
     lines: list[dict[str, Any]] = []
     with gbr.reading() as session:
         selection = export_selection(session, "GBR", "AUS", [not_aus, red, unknown],
-                                     lines.append)
+                                     lines.append, signer=signer_of(gbr, session))
     assert selection.withheld == {not_aus: "not released to AUS", red: "not released to AUS",
                                   unknown: "not held"}
     assert selection.written == [] and selection.spans == [] and len(lines) == 1
     with gbr.reading() as session:  # for its own agency's use, GBR's RED record goes in full
-        own = export_selection(session, "GBR", "GBR", [red], lambda line: None)
+        own = export_selection(session, "GBR", "GBR", [red], lambda line: None,
+                               signer=signer_of(gbr, session))
     assert own.written == [red]
     with gbr.reading() as session, pytest.raises(InvalidInput) as refused:
-        export_selection(session, "GBR", "XYZ", [red], lambda line: None)
+        export_selection(session, "GBR", "XYZ", [red], lambda line: None,
+                         signer=signer_of(gbr, session))
     assert "for" in refused.value.fields
 
 
@@ -421,11 +440,12 @@ def test_a_selection_is_written_byte_for_byte_again(gbr, chosen) -> None:
         lines: list[dict[str, Any]] = []
         with gbr.reading() as session:
             export_selection(session, "GBR", "USA", [row.id for row in chosen.values()],
-                             lines.append, created="2026-11-01T00:00:00.000000Z", limit=2)
+                             lines.append, created="2099-11-01T00:00:00.000000Z", limit=2,
+                             signer=signer_of(gbr, session))
         return json.dumps(lines).encode()
 
     first = written()
-    assert first == written() and b'"created": "2026-11-01T00:00:00.000000Z"' in first
+    assert first == written() and b'"created": "2099-11-01T00:00:00.000000Z"' in first
     pages = json.loads(first)[1:]
     assert [len(page["entries"]) for page in pages] == [2, 2, 1, 2, 2, 1]  # 5 a log, by 2
     assert [page["next"] for page in pages] == [2, 4, None, 2, 4, None]
@@ -437,7 +457,8 @@ def test_a_selection_is_written_byte_for_byte_again(gbr, chosen) -> None:
 def selection_of(gbr: Node, recipient: str, record_ids: list[str]) -> list[dict[str, Any]]:
     lines: list[dict[str, Any]] = []
     with gbr.reading() as session:
-        export_selection(session, "GBR", recipient, record_ids, lines.append)
+        export_selection(session, "GBR", recipient, record_ids, lines.append,
+                         signer=signer_of(gbr, session))
     return lines
 
 
@@ -491,13 +512,15 @@ def test_verify_passes_on_an_honest_selection_and_stores_nothing(cli, tmp_path, 
     empty = holdings(aus)
     result = cli(aus, "bundle", "verify", str(write_lines(tmp_path / "brief.jsonl", lines)))
     assert result.exit_code == 0, result.output
+    created, kid = lines[0]["header"]["created"], jws.header(lines[0]["jws"])["kid"]
     assert result.output.splitlines() == [
         "GBR: 2 records verified, 3 placeholders, seqs 1-5; the chain reaches the signed "
         "checkpoint at seq 5",
         "USA: 1 record verified, 4 placeholders, seqs 1-5; the chain reaches the signed "
         "checkpoint at seq 5",
+        f"header: signed by GBR's key {kid}, valid at {created}",
         "verified: selection bundle (evidence only: `bundle import` refuses it) from GBR for "
-        f"AUS, created {lines[0]['created']}"]
+        f"AUS, created {created}"]
     assert holdings(aus) == empty
 
 
@@ -581,7 +604,8 @@ def test_verify_follows_a_key_the_bundle_announces_and_keeps_nothing(cli, tmp_pa
 def test_verify_fails_on_a_selection_cut_short_of_its_checkpoint(gbr, aus, picked) -> None:
     lines: list[dict[str, Any]] = []
     with gbr.reading() as session:
-        export_selection(session, "GBR", "AUS", picked, lines.append, limit=2)
+        export_selection(session, "GBR", "AUS", picked, lines.append, limit=2,
+                         signer=signer_of(gbr, session))
     with aus.reading() as session:
         assert [log.last for log in verify_bundle(session, lines).logs] == [5, 5]
     cut = [line for line in lines if line.get("origin") != "GBR" or line["next"] is not None]

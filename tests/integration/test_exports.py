@@ -384,7 +384,8 @@ def test_the_export_commands_write_files(world, node: Node, tmp_path) -> None:
 def test_a_signed_bundle_holds_what_the_recipient_may_see(world, api, node: Node) -> None:
     response = api.get("/api/v1/export/bundle?origin=GBR&type=actor&for=USA")
     assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
-    header, *pages = [json.loads(line) for line in response.get_data().splitlines()]
+    first, *pages = [json.loads(line) for line in response.get_data().splitlines()]
+    header = first["header"]  # signed by GBR: first["jws"]
     assert (header["from"], header["for"]) == ("GBR", "USA")
     full = [entry for page in pages for entry in page["entries"] if "record" in entry]
     assert {entry["record"]["id"] for entry in full} == {world["G_LISTED"], world["G_ACTOR2"]}

@@ -28,6 +28,7 @@ from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
 from enforce_share.records.models import Record
 from enforce_share.records.store import stored_now
+from enforce_share.signing.node_keys import current_signer
 from enforce_share.sync.bundle import export_bundle, import_bundle
 
 from ..conftest import client_as, relay, token_for
@@ -172,7 +173,8 @@ def bring(node: Node, partner: Node, how: str) -> None:
     with partner.transaction() as session:
         add_partner(session, "USA", "GBR", node.jwks(), None)
     with partner.reading() as session:
-        export_bundle(session, "USA", "GBR", {}, lines.append)
+        export_bundle(session, "USA", "GBR", {}, lines.append, signer=current_signer(
+            session, "USA", partner.config.keys_dir))
     assert all(outcome.error is None for outcome in import_bundle(node, lines))
 
 
