@@ -360,9 +360,14 @@ def federation_up(root: Path, records: int, seed: int, interval: float, wait: fl
     for member in demo.members(root):
         click.echo(f"{member.agency} listens on {member.url}")
     deadline = time.monotonic() + wait
-    while not demo.converged(root) and time.monotonic() < deadline:
+    synced = demo.converged(root)
+    while not synced and time.monotonic() < deadline:
         time.sleep(1)
+        synced = demo.converged(root)
     click.echo(demo.status_table(root))
+    if not synced:
+        click.echo(f"still syncing after {wait:.0f} s: `enforce-share federation status "
+                   f"--dir {root}` shows how far")
     first = demo.members(root)[0]
     click.echo(f"each node's demo user 'analyst' (liaison) has an API token in "
                f"{root}/<AGENCY>/{demo.TOKEN_FILE}; e.g.\n  curl -H \"Authorization: Bearer "

@@ -48,7 +48,7 @@ from .bundle_verify import (
     verify_header,
 )
 from .feed import StoredEntry, feed_page
-from .puller import PAGE, Outcome, apply_page, resume_point
+from .puller import PAGE, Outcome, apply_page, owed_seqs, resume_point, upgrade
 
 
 @dataclass
@@ -235,7 +235,8 @@ def _exporter(node: Any, header: Header) -> str:
 
 def _import_page(node: Any, exporter: str, origin: str, page: dict[str, Any],
                  outcome: Outcome) -> None:
-    """Cut the page to the entries after the seq held, then apply it as a pull would."""
+    """Upgrade the placeholders owed here that the page's earlier entries give in full, then
+    cut it to the entries after the seq held and apply them as a pull would."""
     held, blocked = resume_point(node, exporter, origin)
     outcome.held = held
     if blocked is not None:
@@ -247,7 +248,11 @@ def _import_page(node: Any, exporter: str, origin: str, page: dict[str, Any],
         outcome.error = (f"the bundle starts at seq {start} but this node holds up to {held}: "
                          "import the earlier bundle first")
         return
-    fresh = {**page, "entries": entries[held + 1 - start:]}
+    earlier, fresh = entries[:held + 1 - start], {**page, "entries": entries[held + 1 - start:]}
+    if earlier and not upgrade(node, exporter, origin, held, earlier,
+                               set(owed_seqs(node, origin, limit=None)), outcome):
+        outcome.error = f"a record the bundle gives for {origin}'s log held here is bad"
+        return  # records owed to this node that a pull or an earlier bundle held back
     if not fresh["entries"] and (page.get("checkpoint") is None
                                  or _checkpoint_held(node, origin, page["checkpoint"])):
         return  # everything already held: importing again changes nothing

@@ -225,6 +225,14 @@ def _apply_page(session: Session, own: str, peer: str, origin: str, held: int,
     return result
 
 
+def owed_seqs(node: Any, origin: str, limit: int = OWED_PER_ROUND) -> list[int]:
+    """Seqs of ``origin``'s log held here as placeholders of records released to this node."""
+    with node.reading() as session:
+        return list(session.scalars(select(Placeholder.seq).where(
+            Placeholder.origin == origin, Placeholder.owed.is_(True))
+            .order_by(Placeholder.seq).limit(limit)))
+
+
 def fetch_owed(node: Any, peer: Peer, origin: str, outcome: Outcome) -> None:
     """Ask ``peer`` for the records of ``origin`` owed to this node (held as placeholders
     whose attested marking releases them here) and upgrade those it gives in full.
@@ -233,30 +241,40 @@ def fetch_owed(node: Any, peer: Peer, origin: str, outcome: Outcome) -> None:
     turn, the origin too, until the record arrives. An answer that contradicts the chain
     held is quarantined, and nothing of that answer is kept.
     """
-    with node.reading() as session:
-        held, blocked = resume_point(node, peer.agency, origin)
-        owed = list(session.scalars(select(Placeholder.seq).where(
-            Placeholder.origin == origin, Placeholder.owed.is_(True))
-            .order_by(Placeholder.seq).limit(OWED_PER_ROUND)))
+    held, blocked = resume_point(node, peer.agency, origin)
+    owed = owed_seqs(node, origin)
     if blocked is not None:
         return
     for start in range(0, len(owed), OWED_PER_REQUEST):
         asked = owed[start:start + OWED_PER_REQUEST]
         try:
             page = peer.entries(origin, asked)
-            entries = [entry for entry in page["entries"] if isinstance(entry, dict)
-                       and isinstance(entry.get("record"), dict)
-                       and entry["record"].get("seq") in set(asked)]
-            with node.transaction() as session:
-                result = ingest(session, TrustRegistry.load(session), entries, node.agency,
-                                up_to={origin: held})
         except Error as exc:
             log.warning("asking %s for %d owed %s records failed: %s", peer.agency,
                         len(asked), origin, exc.message)
-            if isinstance(exc, BadEntry):
-                _quarantine(node, peer.agency, origin, exc.seq, exc, entries[exc.index])
             return
-        outcome.upgraded += result.upgraded
+        if not upgrade(node, peer.agency, origin, held, page["entries"], set(asked), outcome):
+            return
+
+
+def upgrade(node: Any, peer: str, origin: str, held: int, entries: list[Any], owed: set[int],
+            outcome: Outcome) -> bool:
+    """Store the full records among ``entries`` for the ``owed`` seqs (all at or below
+    ``held``) in place of their placeholders; False if the peer's answer was bad."""
+    full = [entry for entry in entries if isinstance(entry, dict)
+            and isinstance(entry.get("record"), dict) and entry["record"].get("seq") in owed]
+    if not full:
+        return True
+    try:
+        with node.transaction() as session:
+            result = ingest(session, TrustRegistry.load(session), full, node.agency,
+                            up_to={origin: held})
+    except BadEntry as exc:
+        log.warning("%s answered with a bad %s entry: %s", peer, origin, exc.message)
+        _quarantine(node, peer, origin, exc.seq, exc, full[exc.index])
+        return False
+    outcome.upgraded += result.upgraded
+    return True
 
 
 def _quarantine(node: Any, peer: str, origin: str, seq: Any, exc: VerificationError,
