@@ -10,10 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
+from enforce_share.records.entries import entry_hash, record_stub
 from enforce_share.records.models import Record
 from enforce_share.signing import jws
 
-from ..conftest import token_for
+from ..conftest import recomputed_chain, token_for
 from ..processes import gunicorn_node
 
 WRITES = 120
@@ -46,10 +47,12 @@ def test_parallel_posts_get_distinct_contiguous_seqs(node, drafts) -> None:
     with node.reading() as session:
         rows = list(session.scalars(select(Record).order_by(Record.seq)))
     head = jws.ZERO_HEAD
-    for row in rows:
+    for row in rows:  # each row's head is the chain (over the stubs) up to it
         assert row.record_hash == jws.record_hash(row.canonical.encode())
-        head = jws.next_head(head, row.record_hash)
+        head = jws.next_head(head, entry_hash(record_stub(json.loads(row.canonical),
+                                                          row.record_hash)))
         assert row.head == head
+    assert recomputed_chain(node, "GBR") == (WRITES + 1, head)
     assert checkpoint["checkpoint"] == {**checkpoint["checkpoint"], "seq": WRITES + 1,
                                         "head": head}
 
