@@ -247,8 +247,9 @@ def test_withdrawal_reaches_a_peer_that_pulled_the_record(trio, drafts) -> None:
     assert usa_answers(trio, target.id) == 410
     assert usa_answers(trio, kept.id) == 200
     entries = usa_feed_for_nzl(trio)
-    assert entries[target.seq - 1] == {"origin": "GBR", "seq": target.seq,
-                                       "hash": target.record_hash}
+    assert entries[target.seq - 1] == {  # withdrawn: its stub, the content kept back
+        "origin": "GBR", "seq": target.seq, "id": target.id, "hash": target.record_hash,
+        "marking": SHARED}
     assert "record" in entries[kept.seq - 1]
     assert entries[-1]["record"]["type"] == "withdrawal"  # the withdrawal stays in the log
 
