@@ -32,9 +32,11 @@ stop: $(VENV)/.installed
 status: $(VENV)/.installed
 	$(ES) federation status --dir $(DEMO)
 
-## test: lint, then the whole suite on SQLite and PostgreSQL (127.0.0.1:5432, database test)
+## test: lint, then the whole suite on SQLite and PostgreSQL (127.0.0.1:5432, database test),
+## in two processes (pytest-xdist; TEST_WORKERS=0 runs it in one)
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

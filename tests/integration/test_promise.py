@@ -117,7 +117,7 @@ def federation_dir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "federation"
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(plan=writes, order=pulls, more=writes,
@@ -201,7 +201,7 @@ def test_the_demo_federation_keeps_the_promise_through_a_node_killed_mid_pull(tm
             node = Node(load_config(member.data_dir))
             try:
                 node.add_records([factory("violation", {
-                    "tlp": "amber", "releasable_to": list(AGENCIES)}) for _ in range(600)])
+                    "tlp": "amber", "releasable_to": list(AGENCIES)}) for _ in range(400)])
             finally:
                 node.close()
         time.sleep(1.5)  # NZL's scheduler is pulling the new pages now
