@@ -10,7 +10,6 @@ for it from one withheld from it, and asks again for the latter.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -35,11 +34,16 @@ def stub(origin: str, seq: int, record_id: str, record_hash: str, tlp: str,
 def entry_hash(entry_stub: dict[str, Any]) -> str:
     """Lower-case hex SHA-256 of the stub's RFC 8785 bytes.
 
-    Every value of a checked stub is ASCII without characters JSON escapes and the only
-    number is an integer below 2^53, so sorted compact ``json.dumps`` writes exactly the
-    RFC 8785 bytes (tests hold it equal to the rfc8785 package) at a fraction of the cost.
+    Every value of a checked stub (or of a verified record's) is ASCII without characters
+    JSON escapes and the only number an integer below 2^53, so writing the members in their
+    sorted order gives exactly the RFC 8785 bytes (tests hold it equal to the rfc8785
+    package) at a fraction of the cost: this runs for every entry a node ingests.
     """
-    text = json.dumps(entry_stub, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    marking = entry_stub["marking"]
+    agencies = ",".join(f'"{agency}"' for agency in marking["releasable_to"])
+    text = (f'{{"hash":"{entry_stub["hash"]}","id":"{entry_stub["id"]}","marking":'
+            f'{{"releasable_to":[{agencies}],"tlp":"{marking["tlp"]}"}},'
+            f'"origin":"{entry_stub["origin"]}","seq":{int(entry_stub["seq"])}}}')
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 

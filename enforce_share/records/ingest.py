@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from ..db import batches
 from ..errors import VerificationError
 from ..markings import covers, releasable
 from ..signing import jws
@@ -25,7 +26,7 @@ from .entries import checked_stub, entry_hash, is_placeholder, record_stub, stub
 from .log import ensure_log, row_values
 from .models import LogHead, Placeholder, Record
 from .precheck import Verdict, Verdicts
-from .store import store_rows
+from .store import CHUNK, store_rows
 from .verify import checked_shape
 
 
@@ -64,6 +65,7 @@ def ingest(
     """
     result = IngestResult()
     rows: list[dict[str, Any]] = []
+    known = _target_markings(session, entries)
     ahead = None
     if verdicts is not None and verdicts.valid_for(registry, entries):
         ahead = verdicts.entries
@@ -83,7 +85,7 @@ def ingest(
             if seq <= held_seq:
                 _store(session, rows, result)  # an upgrade may be an earlier row's target
                 rows = []
-                _held_again(session, registry, entry, origin, seq, own_agency, result)
+                _held_again(session, registry, entry, origin, seq, known, result)
                 continue
             if seq != held_seq + 1:
                 raise VerificationError("seq_gap", f"{origin} seq {seq} after {held_seq}")
@@ -98,7 +100,8 @@ def ingest(
                 result.placeholders += 1
             else:
                 row = _verified_row(registry, entry, head, verdict)
-                _check_reach(session, row, rows)
+                _check_reach(row, known)
+                known[origin, row["id"]] = (row["tlp"], row["releasable_to"])
                 head = row["head"]
                 rows.append(row)
                 result.prechecked += verdict is not None
@@ -157,7 +160,7 @@ def _verified_row(registry: TrustRegistry, entry: dict[str, Any], previous: str,
 
 
 def _held_again(session: Session, registry: TrustRegistry, entry: Any, origin: str, seq: int,
-                own_agency: str, result: IngestResult) -> None:
+                known: Markings, result: IngestResult) -> None:
     """An entry at a seq already held: the same entry (skip), or the full record of a
     placeholder (upgrade it); anything else contradicts the chain held."""
     held = session.execute(select(Record.id, Record.record_hash, Record.tlp,
@@ -186,7 +189,7 @@ def _held_again(session: Session, registry: TrustRegistry, entry: Any, origin: s
                                   ) != entry_hash(held_stub):
         raise VerificationError("conflicting_record",
                                 f"{origin} seq {seq} differs from the entry held")
-    _check_reach(session, row, [])
+    _check_reach(row, known)
     row["head"] = hole.head
     session.execute(delete(Placeholder).where(Placeholder.position == hole.position))
     store_rows(session, [row], strict=False)
@@ -194,24 +197,52 @@ def _held_again(session: Session, registry: TrustRegistry, entry: Any, origin: s
     result.upgraded += 1
 
 
-def _check_reach(session: Session, row: dict[str, Any], batch: Sequence[dict[str, Any]]) -> None:
+Markings = dict[tuple[str, str], tuple[str, list[str]]]
+
+
+def _retired(record: Any) -> str | None:
+    """The id a record (an envelope, or a stored row) supersedes or withdraws, if any."""
+    if not isinstance(record, dict):
+        return None
+    if record.get("supersedes"):
+        return record["supersedes"]
+    if record.get("type") == "withdrawal":
+        body = record.get("body")
+        if body is None and "canonical" in record:
+            body = json.loads(record["canonical"])["body"]
+        target = body.get("target") if isinstance(body, dict) else None
+        return target if isinstance(target, str) else None
+    return None
+
+
+def _target_markings(session: Session, entries: Sequence[Any]) -> Markings:
+    """The markings held here of the records ``entries`` supersede or withdraw, keyed by
+    (origin, id): one query per kind of row for the whole batch."""
+    wanted: dict[str, set[str]] = {}
+    for entry in entries:
+        record = entry.get("record") if isinstance(entry, dict) else None
+        target = _retired(record)
+        if target is not None and isinstance(record.get("origin"), str):
+            wanted.setdefault(record["origin"], set()).add(target)
+    known: Markings = {}
+    ids = sorted(set().union(*wanted.values())) if wanted else []
+    for batch in batches(ids, CHUNK):  # by id alone: its index, never a scan of the origin's
+        for model, key in ((Placeholder, Placeholder.record_id), (Record, Record.id)):
+            for row in session.execute(select(model.origin, key, model.tlp,
+                                              model.releasable_to).where(key.in_(batch))):
+                if row[1] in wanted.get(row[0], ()):
+                    known[row[0], row[1]] = (row[2], row[3])
+    return known
+
+
+def _check_reach(row: dict[str, Any], known: Markings) -> None:
     """Refuse a withdrawal or new version that reaches fewer agencies than its target did.
 
     The target's marking is known whether it is held in full, as a placeholder (its stub),
     or earlier in this batch; a target not held is not checked (nothing here to keep current).
     """
-    target = row["supersedes"] or (json.loads(row["canonical"])["body"]["target"]
-                                   if row["type"] == "withdrawal" else None)
-    if target is None:
-        return
-    marking = next(((r["tlp"], r["releasable_to"]) for r in batch if r["id"] == target), None)
-    if marking is None:
-        found = session.execute(select(Record.tlp, Record.releasable_to).where(
-            Record.id == target, Record.origin == row["origin"])).one_or_none() or \
-            session.execute(select(Placeholder.tlp, Placeholder.releasable_to).where(
-                Placeholder.record_id == target, Placeholder.origin == row["origin"])
-            ).one_or_none()
-        marking = tuple(found) if found is not None else None
+    target = _retired(row)
+    marking = known.get((row["origin"], target)) if target is not None else None
     if marking is not None and not covers(row["tlp"], row["releasable_to"], *marking):
         raise VerificationError("narrow_marking", f"{row['origin']} seq {row['seq']} retires "
                                 f"{target} but is released to fewer agencies than it was")
@@ -223,9 +254,13 @@ def _settle_withdrawn(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     for row in rows:
         if row["type"] == "withdrawal":
             target = json.loads(row["canonical"])["body"]["target"]
-            session.execute(update(Placeholder).where(
-                Placeholder.origin == row["origin"], Placeholder.record_id == target,
-                Placeholder.seq < row["seq"]).values(owed=False))
+            holes = [hole.position for hole in session.execute(  # by the id's index
+                select(Placeholder.position, Placeholder.origin, Placeholder.seq)
+                .where(Placeholder.record_id == target))
+                if hole.origin == row["origin"] and hole.seq < row["seq"]]
+            if holes:
+                session.execute(update(Placeholder).where(Placeholder.position.in_(holes))
+                                .values(owed=False))
 
 
 def _store(session: Session, rows: list[dict[str, Any]], result: IngestResult) -> None:
