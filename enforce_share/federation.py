@@ -25,6 +25,7 @@ from .node import Node
 from .partners import add_partner
 from .scenario import write_scenario
 from .scenario.load import load_own_drafts
+from .sync.status import NOTHING_HELD
 
 AGENCY_ORDER = ("USA", "GBR", "CAN", "AUS", "NZL")
 BASE_PORT = 8101
@@ -274,7 +275,7 @@ def status_table(root: Path) -> str:
             if agency == member.agency:
                 cells.append(f"own {status['held'].get(agency, 0)}")
                 continue
-            held = status["origins"].get(agency, {"full": 0, "not_for_us": 0, "owed": 0})
+            held = status["origins"].get(agency, NOTHING_HELD)
             cells.append(f"{held['full']}/{held['not_for_us']}/{held['owed']}")
         quarantined = sum(peer["quarantined"] for peer in status["peers"])
         alive = "" if running(member, "gunicorn") else " (down)"

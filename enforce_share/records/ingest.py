@@ -253,7 +253,7 @@ def _settle_withdrawn(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     a withdrawn record in full)."""
     for row in rows:
         if row["type"] == "withdrawal":
-            target = json.loads(row["canonical"])["body"]["target"]
+            target = _retired(row)
             holes = [hole.position for hole in session.execute(  # by the id's index
                 select(Placeholder.position, Placeholder.origin, Placeholder.seq)
                 .where(Placeholder.record_id == target))

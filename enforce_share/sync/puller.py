@@ -242,9 +242,9 @@ def fetch_owed(node: Any, peer: Peer, origin: str, outcome: Outcome) -> None:
     held is quarantined, and nothing of that answer is kept.
     """
     held, blocked = resume_point(node, peer.agency, origin)
-    owed = owed_seqs(node, origin)
     if blocked is not None:
         return
+    owed = owed_seqs(node, origin)
     for start in range(0, len(owed), OWED_PER_REQUEST):
         asked = owed[start:start + OWED_PER_REQUEST]
         try:

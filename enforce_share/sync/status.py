@@ -3,6 +3,7 @@ origin was last heard of; per peer and origin last success, lag, errors, quarant
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,21 +14,23 @@ from ..clock import parse_timestamp
 from ..records.models import Checkpoint, LogHead, Placeholder, Record
 from .models import Equivocation, Quarantined, SyncState
 
+#: An origin's holdings before anything of its log is held.
+NOTHING_HELD = {"full": 0, "not_for_us": 0, "owed": 0}
+
 
 def holdings(session: Session, own: str) -> dict[str, dict[str, int]]:
     """Per origin of another agency: records held in full, placeholders not released to this
     node, and placeholders of records released to it that have not arrived (owed)."""
-    counts: dict[str, dict[str, int]] = {}
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict(NOTHING_HELD))
     for origin, full in session.execute(select(Record.origin, func.count())
                                         .group_by(Record.origin)):
-        counts.setdefault(origin, {"full": 0, "not_for_us": 0, "owed": 0})["full"] = full
+        counts[origin]["full"] = full
     for origin, owed, number in session.execute(
             select(Placeholder.origin, Placeholder.owed, func.count())
             .group_by(Placeholder.origin, Placeholder.owed)):
-        entry = counts.setdefault(origin, {"full": 0, "not_for_us": 0, "owed": 0})
-        entry["owed" if owed else "not_for_us"] += number
+        counts[origin]["owed" if owed else "not_for_us"] += number
     counts.pop(own, None)
-    return counts
+    return dict(counts)
 
 
 def sync_status(session: Session, own: str, heartbeat: float, grace: float,
@@ -50,7 +53,7 @@ def sync_status(session: Session, own: str, heartbeat: float, grace: float,
         silent = (now - parse_timestamp(last)).total_seconds() if last else None
         stale = silent is None or silent > heartbeat + grace
         origins[origin] = {"held_seq": held[origin],
-                           **counts.get(origin, {"full": 0, "not_for_us": 0, "owed": 0}),
+                           **counts.get(origin, NOTHING_HELD),
                            "last_heard": last, "silent_seconds": silent, "stale": stale}
         if stale:
             alarms.append({"alarm": "stale", "origin": origin, "last_heard": last,
