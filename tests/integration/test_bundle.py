@@ -22,7 +22,7 @@ from jwcrypto.jws import JWS, InvalidJWSSignature
 from sqlalchemy import func, select
 
 from enforce_share.cli import main
-from enforce_share.cli_bundle import bundle
+from enforce_share.cli.bundle import bundle
 from enforce_share.config import ENVIRONMENT
 from enforce_share.errors import InvalidInput, VerificationError
 from enforce_share.markings import releasable

@@ -10,16 +10,16 @@ from typing import Any
 
 import click
 
-from .adapters.bundle_file import bundle_writer
-from .cli_context import audited, open_node
-from .cli_search import filter_options
-from .errors import InvalidInput
-from .exports import service
-from .exports.selection import export_query
-from .schemas.exports import EXPORT_DEFAULT, EXPORT_MAX
-from .schemas.fields import AGENCIES
-from .schemas.search import SORTS
-from .search.query import LISTS
+from ..adapters.bundle_file import bundle_writer
+from ..errors import InvalidInput
+from ..exports import service
+from ..exports.selection import export_query
+from ..schemas.exports import EXPORT_DEFAULT, EXPORT_MAX
+from ..schemas.fields import AGENCIES
+from ..schemas.search import SORTS
+from ..search.query import LISTS
+from .context import audited, open_node
+from .search import filter_options
 
 
 def query_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from .briefs.service import FORMATS, make_brief
-from .cli_context import audited, open_node
-from .errors import InvalidInput
-from .schemas.fields import AGENCIES
+from ..briefs.service import FORMATS, make_brief
+from ..errors import InvalidInput
+from ..schemas.fields import AGENCIES
+from .context import audited, open_node
 
 
 def write_private(path: Path, content: bytes) -> None:

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from .cli_context import audited, open_node
-from .schemas.search import SORTS
-from .search.engine import Results
-from .search.query import LISTS, Query
+from ..schemas.search import SORTS
+from ..search.engine import Results
+from ..search.query import LISTS, Query
+from .context import audited, open_node
 
 TITLE_WIDTH = 60
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 import click
 from sqlalchemy import select
 
-from .access.models import ApiToken, User
-from .access.roles import USER_ROLES
-from .audit import trail
-from .cli_context import open_node, operator
-from .clock import timestamp
+from ..access.models import ApiToken, User
+from ..access.roles import USER_ROLES
+from ..audit import trail
+from ..clock import timestamp
+from .context import open_node, operator
 
 
 @click.group()

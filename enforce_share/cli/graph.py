@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from .cli_context import audited, open_node
-from .graph import analyses, service
-from .graph.picture import draw
+from ..graph import analyses, service
+from ..graph.picture import draw
+from .context import audited, open_node
 
 #: No monitor thread: a process with one thread may fork a helper for large reads
 #: (graph.fork); tqdm's monitor only tames bars that stall.

@@ -1,17 +1,20 @@
-"""What every `enforce-share` command module needs: the node of the root `--data-dir`, and
-the name the audit trail gives whoever runs the command."""
+"""What every `enforce-share` command module needs: the node of the root `--data-dir`, the
+name the audit trail gives whoever runs the command, and JSON files read and printed."""
 
 from __future__ import annotations
 
 import getpass
+import json
+from pathlib import Path
 from typing import Any
 
 import click
 
-from .audit.trail import Event
-from .config import load_config
-from .node import Node
-from .sync.puller import Outcome
+from ..audit.trail import Event
+from ..config import load_config
+from ..errors import InvalidInput
+from ..node import Node
+from ..sync.puller import Outcome
 
 
 def open_node(ctx: click.Context) -> Node:
@@ -43,3 +46,18 @@ def outcome_line(outcome: Outcome) -> str:
             f"+{outcome.placeholders} placeholders, {outcome.upgraded} upgraded; "
             f"held seq {outcome.held}")
     return line + (f"  [{outcome.error}]" if outcome.error else "")
+
+
+def read_json(path: Path) -> Any:
+    """The JSON document in the file a command was given (InvalidInput if it is none)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from exc
+
+
+def echo_json(document: Any) -> None:
+    """Print a JSON document as the commands do: indented, keys sorted, UTF-8 kept."""
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True))

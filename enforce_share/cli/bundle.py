@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from .adapters.bundle_file import BundleFile, bundle_size, bundle_writer, read_bundle
-from .cli_context import audited, open_node, outcome_line
-from .errors import Error, InvalidInput
-from .schemas.fields import AGENCIES
-from .signing.node_keys import current_signer
-from .sync.bundle import export_bundle, import_bundle, parse_since
-from .sync.bundle_verify import LogProof, verify_bundle
+from ..adapters.bundle_file import BundleFile, bundle_size, bundle_writer, read_bundle
+from ..errors import Error, InvalidInput
+from ..schemas.fields import AGENCIES
+from ..signing.node_keys import current_signer
+from ..sync.bundle import export_bundle, import_bundle, parse_since
+from ..sync.bundle_verify import LogProof, verify_bundle
+from .context import audited, open_node, outcome_line
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dict[str, int]:
