@@ -26,10 +26,10 @@ from collections.abc import Sequence
 import networkx as nx
 from common import progress, rss_mib
 
+from enforce_share.demo.scenario import generate_scenario
 from enforce_share.graph import analyses
 from enforce_share.graph.index import GraphIndex
 from enforce_share.graph.view import View
-from enforce_share.scenario import generate_scenario
 
 FULL_RECORDS, QUICK_RECORDS = 240_000, 24_000
 FULL_NODES, FULL_EDGES = 200_000, 1_000_000

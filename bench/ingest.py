@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from joserfc.jwk import OKPKey
 
 from enforce_share.config import load_config
+from enforce_share.demo.scenario import generate_scenario
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
@@ -38,13 +39,12 @@ from enforce_share.records.ingest import ingest
 from enforce_share.records.models import LogHead, Record
 from enforce_share.records.queries import signed
 from enforce_share.records.verify import checked_shape
-from enforce_share.scenario import generate_scenario
 from enforce_share.schemas.jsonschema import record_validator
 from enforce_share.signing import jws
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 QUICK_RECORDS, FULL_RECORDS, BATCH, TARGET = 2_000, 20_000, 500, 0.5
-SOURCE_SCENARIO = "enforce_share.scenario"
+SOURCE_SCENARIO = "enforce_share.demo.scenario"
 
 
 @dataclass(frozen=True)

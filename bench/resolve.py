@@ -16,11 +16,11 @@ from itertools import combinations
 
 from common import progress
 
+from enforce_share.demo.scenario import generate_scenario
 from enforce_share.entities.blocking import candidate_pairs
 from enforce_share.entities.clusters import cluster
 from enforce_share.entities.profile import profile
 from enforce_share.entities.scoring import Rarity, compare
-from enforce_share.scenario import generate_scenario
 
 QUICK_RECORDS, FULL_RECORDS = 20_000, 120_000
 TARGET_PRECISION, TARGET_RECALL = 0.97, 0.93

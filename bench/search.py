@@ -40,6 +40,7 @@ from common import ROOT, gunicorn, postgres_problem, postgres_schema, progress, 
 
 from enforce_share.clock import timestamp
 from enforce_share.config import load_config
+from enforce_share.demo.scenario import generate_scenario
 from enforce_share.markings import releasable
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
@@ -47,7 +48,6 @@ from enforce_share.records.drafts import KEY_TYPES
 from enforce_share.records.ingest import ingest
 from enforce_share.records.models import Record
 from enforce_share.records.precheck import Prechecker
-from enforce_share.scenario import generate_scenario
 from enforce_share.signing import jws
 from enforce_share.signing.keys import generate_key, kid_of, public_jwk
 

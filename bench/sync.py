@@ -35,10 +35,10 @@ from common import BareVerifier, as_gbr, gunicorn, postgres_schema, progress, rs
 from tqdm import tqdm
 
 from enforce_share.config import load_config
+from enforce_share.demo.scenario import generate_scenario
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.models import LogHead, Record
-from enforce_share.scenario import generate_scenario
 from enforce_share.schemas.jsonschema import record_validator
 from enforce_share.sync.puller import sync_round
 

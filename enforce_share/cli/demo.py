@@ -34,7 +34,7 @@ ROOT = click.option("--dir", "root", default=".demo/federation", show_default=Tr
 def federation_up(root: Path, records: int, seed: int, interval: float, wait: float,
                   base_port: int | None) -> None:
     """Start five nodes with their schedulers, load the scenario, print the sync status."""
-    from .. import federation as demo
+    from ..demo import federation as demo
 
     if base_port is None:
         base_port = demo.members(root)[0].port
@@ -69,7 +69,7 @@ def federation_up(root: Path, records: int, seed: int, interval: float, wait: fl
 @ROOT
 def federation_down(root: Path) -> None:
     """Stop every node and scheduler of the federation."""
-    from .. import federation as demo
+    from ..demo import federation as demo
 
     stopped = demo.stop(root)
     click.echo(f"stopped {len(stopped)} processes" if stopped else "nothing was running")
@@ -79,7 +79,7 @@ def federation_down(root: Path) -> None:
 @ROOT
 def federation_status(root: Path) -> None:
     """Per node and origin: records held in full, placeholders not for it, records owed."""
-    from .. import federation as demo
+    from ..demo import federation as demo
 
     click.echo(demo.status_table(root))
 
@@ -90,7 +90,7 @@ def federation_status(root: Path) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def generate(count: int, seed: int, out: Path) -> None:
     """Write a reproducible synthetic scenario (JSON Lines of drafts with ground truth)."""
-    from ..scenario import write_scenario
+    from ..demo.scenario import write_scenario
 
     with tqdm(total=count, desc="generating", unit="rec", disable=None) as bar:
         summary = write_scenario(out, count, seed, progress=bar.update)

@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from ..demo.scenario.load import load_own_drafts
 from ..errors import InvalidInput
 from ..records.drafts import Draft
 from ..records.queries import get_record, history, signed
 from ..records.verify import verify_signed_record
-from ..scenario.load import load_own_drafts
 from ..schemas.api import DraftSchema
 from .context import audited, echo_json, open_node, read_json
 

@@ -22,8 +22,10 @@ from enforce_share.audit import trail
 from enforce_share.briefs.gather import gather
 from enforce_share.briefs.service import make_brief
 from enforce_share.cli import main
+from enforce_share.demo.federation import AGENCY_ORDER
+from enforce_share.demo.scenario import write_scenario
+from enforce_share.demo.scenario.load import load_own_drafts
 from enforce_share.errors import InvalidInput
-from enforce_share.federation import AGENCY_ORDER
 from enforce_share.graph.picture import COLOURS
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
@@ -31,8 +33,6 @@ from enforce_share.records.drafts import Draft
 from enforce_share.records.ingest import ingest
 from enforce_share.records.models import Record
 from enforce_share.records.queries import signed, visible_to
-from enforce_share.scenario import write_scenario
-from enforce_share.scenario.load import load_own_drafts
 from enforce_share.sync.bundle import import_bundle
 from enforce_share.sync.bundle_verify import verify_bundle
 from enforce_share.sync.puller import pull_origin

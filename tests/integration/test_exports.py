@@ -21,6 +21,8 @@ from enforce_share.adapters.bundle_file import read_bundle
 from enforce_share.app import create_app
 from enforce_share.audit import trail
 from enforce_share.cli import main
+from enforce_share.demo.scenario import write_scenario
+from enforce_share.demo.scenario.load import load_own_drafts
 from enforce_share.errors import InvalidInput
 from enforce_share.exports.identifiers import record_object_id
 from enforce_share.exports.stix import StixView
@@ -30,8 +32,6 @@ from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
 from enforce_share.records.models import Record
 from enforce_share.records.verify import verify_signed_record
-from enforce_share.scenario import write_scenario
-from enforce_share.scenario.load import load_own_drafts
 from enforce_share.sync.bundle import import_bundle
 from enforce_share.sync.bundle_verify import verify_bundle
 

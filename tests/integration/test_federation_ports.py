@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from enforce_share import federation
+from enforce_share.demo import federation
 from enforce_share.errors import ConfigError
 
 from ..processes import ROOT, free_run_of_ports

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from enforce_share.demo.scenario import generate_scenario, write_scenario
+from enforce_share.demo.scenario.load import load_own_drafts
 from enforce_share.errors import InvalidInput
 from enforce_share.markings import covers
 from enforce_share.records.drafts import Draft
 from enforce_share.records.models import LogHead, Record
-from enforce_share.scenario import generate_scenario, write_scenario
-from enforce_share.scenario.load import load_own_drafts
 
 USA_CAN = {"tlp": "amber", "releasable_to": ["USA", "CAN"]}
 USA_ONLY = {"tlp": "amber", "releasable_to": ["USA"]}

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from enforce_share import federation as demo
 from enforce_share.config import load_config
+from enforce_share.demo import federation as demo
 from enforce_share.markings import TLP_ORDER
 from enforce_share.node import Node
 from enforce_share.partners import add_partner

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+from enforce_share.demo.scenario import generate_scenario
 from enforce_share.entities.blocking import candidate_pairs
 from enforce_share.entities.profile import profile
 from enforce_share.entities.scoring import Rarity, compare
-from enforce_share.scenario import generate_scenario
 
 UK = {"kind": "company", "name": "Tekhno Treyd LLC", "countries": ["AM"],
       "addresses": [{"text": "12 Tigran Mets Ave, office 4, Yerevan 0010", "country": "AM"}],

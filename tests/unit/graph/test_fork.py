@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from enforce_share.demo.scenario import generate_scenario
 from enforce_share.graph import fork, index
 from enforce_share.graph.index import GraphIndex
-from enforce_share.scenario import generate_scenario
 
 
 def squares(items: Sequence[int]) -> tuple[int, list[int]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from enforce_share.demo.scenario import generate_scenario
 from enforce_share.graph.index import GRAPH_TYPES, GraphIndex
 from enforce_share.graph.view import View
-from enforce_share.scenario import generate_scenario
 
 
 def arrive(index: GraphIndex, draft: dict) -> None:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from enforce_share.demo.scenario import generate_scenario
 from enforce_share.errors import VerificationError
 from enforce_share.records.verify import checked_shape
-from enforce_share.scenario import generate_scenario
 from enforce_share.schemas.jsonschema import record_json_schema
 from enforce_share.schemas.records import RecordSchema
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from .access.models import User
-from .config import load_config
-from .errors import ConfigError
-from .node import Node
-from .partners import add_partner
+from ..access.models import User
+from ..config import load_config
+from ..errors import ConfigError
+from ..node import Node
+from ..partners import add_partner
+from ..sync.status import NOTHING_HELD
 from .scenario import write_scenario
 from .scenario.load import load_own_drafts
-from .sync.status import NOTHING_HELD
 
 AGENCY_ORDER = ("USA", "GBR", "CAN", "AUS", "NZL")
 BASE_PORT = 8101

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from enforce_share.scenario import Summary, generate_scenario, write_scenario
-from enforce_share.scenario.catalogue import headings
-from enforce_share.scenario.entities import new_company
-from enforce_share.scenario.registrar import Registrar
+from enforce_share.demo.scenario import Summary, generate_scenario, write_scenario
+from enforce_share.demo.scenario.catalogue import headings
+from enforce_share.demo.scenario.entities import new_company
+from enforce_share.demo.scenario.registrar import Registrar
 from enforce_share.schemas.fields import AGENCIES
 from enforce_share.schemas.records import MarkingSchema, body_errors
 
@@ -69,7 +69,7 @@ def test_different_seeds_give_different_drafts() -> None:
 
 
 def test_output_does_not_depend_on_hash_randomisation() -> None:
-    code = ("import hashlib, json; from enforce_share.scenario import generate_scenario; "
+    code = ("import hashlib, json; from enforce_share.demo.scenario import generate_scenario; "
             "lines = ''.join(json.dumps(d, ensure_ascii=False, sort_keys=True) + '\\n' "
             "for d in generate_scenario(400, 3)); "
             "print(hashlib.sha256(lines.encode()).hexdigest())")

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..db import batches
-from ..errors import InvalidInput
-from ..records.drafts import Draft
-from ..records.models import Record
+from ...db import batches
+from ...errors import InvalidInput
+from ...records.drafts import Draft
+from ...records.models import Record
 
 BATCH = 500
 
