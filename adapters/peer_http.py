@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import requests
 
 from enforce_share.errors import Error
 from enforce_share.sync.httpsig import sign_request
+from enforce_share.sync.puller import FeedPage
 
 
 class PeerUnavailable(Error):
@@ -51,8 +53,8 @@ class HttpPeer:
             raise PeerUnavailable(f"{self.agency} answered {response.status_code}: "
                                   f"{response.text[:200]}")
         try:
-            page = response.json()
-        except ValueError as exc:
+            page = FeedPage(response.content)
+        except orjson.JSONDecodeError as exc:
             raise PeerUnavailable(f"{self.agency} answered with something not JSON") from exc
         if not isinstance(page, dict) or not isinstance(page.get("entries"), list):
             raise PeerUnavailable(f"{self.agency} answered with something not a feed page")

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    insert,
+)
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 #: Integer primary keys that autoincrement on both databases (SQLite needs INTEGER for rowid).
@@ -49,6 +61,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (each a dict of the same columns) into ``table`` in one go.
+
+    On PostgreSQL by COPY: executemany sends a statement per row, which made PostgreSQL
+    nodes catch up at two thirds of SQLite's pace; elsewhere by one executemany.
+    """
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    as_json = [isinstance(table.c[column].type, JSON) for column in columns]
+    quote = connection.dialect.identifier_preparer.quote
+    statement = (f"COPY {quote(table.name)} ({', '.join(quote(column) for column in columns)})"
+                 " FROM STDIN")
+    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[column]) if encode and row[column] is not None
+                            else row[column]
+                            for column, encode in zip(columns, as_json, strict=True)])
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

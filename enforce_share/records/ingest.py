@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from ..db import batches
+from ..db import batches, insert_rows
 from ..errors import VerificationError
 from ..markings import covers, releasable
 from ..signing import jws
@@ -65,6 +65,7 @@ def ingest(
     """
     result = IngestResult()
     rows: list[dict[str, Any]] = []
+    holes: list[dict[str, Any]] = []  # placeholders, stored with the rows
     known = _target_markings(session, entries)
     ahead = None
     if verdicts is not None and verdicts.valid_for(registry, entries):
@@ -83,8 +84,8 @@ def ingest(
                 result.heads[origin] = (head_row.seq, head_row.head)
             held_seq, head = result.heads[origin]
             if seq <= held_seq:
-                _store(session, rows, result)  # an upgrade may be an earlier row's target
-                rows = []
+                _store(session, rows, holes, result)  # an upgrade may be an earlier target
+                rows, holes = [], []
                 _held_again(session, registry, entry, origin, seq, known, result)
                 continue
             if seq != held_seq + 1:
@@ -92,12 +93,12 @@ def ingest(
             if is_placeholder(entry):
                 head = jws.next_head(head, entry_hash(entry))
                 marking = entry["marking"]
-                session.add(Placeholder(
-                    origin=origin, seq=seq, record_id=entry["id"], record_hash=entry["hash"],
-                    tlp=marking["tlp"], releasable_to=list(marking["releasable_to"]),
-                    owed=releasable(marking["tlp"], marking["releasable_to"], own_agency),
-                    head=head))
-                result.placeholders += 1
+                holes.append({
+                    "origin": origin, "seq": seq, "record_id": entry["id"],
+                    "record_hash": entry["hash"], "tlp": marking["tlp"],
+                    "releasable_to": list(marking["releasable_to"]),
+                    "owed": releasable(marking["tlp"], marking["releasable_to"], own_agency),
+                    "head": head})
             else:
                 row = _verified_row(registry, entry, head, verdict)
                 _check_reach(row, known)
@@ -106,8 +107,8 @@ def ingest(
                 rows.append(row)
                 result.prechecked += verdict is not None
                 if row["type"] in KEY_TYPES:  # later records may be signed with the new key
-                    _store(session, rows, result)
-                    rows, registry = [], TrustRegistry.load(session)
+                    _store(session, rows, holes, result)
+                    rows, holes, registry = [], [], TrustRegistry.load(session)
                     if verdicts is not None and not verdicts.valid_for(registry, entries):
                         ahead = None  # they were made with the registry before this record
             result.heads[origin] = (seq, head)
@@ -115,7 +116,7 @@ def ingest(
             raise
         except VerificationError as exc:
             raise BadEntry(exc, index, _claimed_seq(entry)) from exc
-    _store(session, rows, result)
+    _store(session, rows, holes, result)
     return result
 
 
@@ -155,8 +156,10 @@ def _verified_row(registry: TrustRegistry, entry: dict[str, Any], previous: str,
         payload = verdict.payload
     hash_hex = jws.record_hash(payload)
     kid = jws.header(entry["jws"])["kid"]
-    return row_values(record, payload, entry["jws"], kid, hash_hex,
-                      jws.next_head(previous, entry_hash(record_stub(record, hash_hex))))
+    row = row_values(record, payload, entry["jws"], kid, hash_hex,
+                     jws.next_head(previous, entry_hash(record_stub(record, hash_hex))))
+    row["prepared"] = verdict.prepared if verdict is not None else None
+    return row
 
 
 def _held_again(session: Session, registry: TrustRegistry, entry: Any, origin: str, seq: int,
@@ -251,20 +254,26 @@ def _check_reach(row: dict[str, Any], known: Markings) -> None:
 def _settle_withdrawn(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Placeholders of records these rows withdraw are owed no more (the feed never sends
     a withdrawn record in full)."""
-    for row in rows:
-        if row["type"] == "withdrawal":
-            target = _retired(row)
-            holes = [hole.position for hole in session.execute(  # by the id's index
-                select(Placeholder.position, Placeholder.origin, Placeholder.seq)
-                .where(Placeholder.record_id == target))
-                if hole.origin == row["origin"] and hole.seq < row["seq"]]
-            if holes:
-                session.execute(update(Placeholder).where(Placeholder.position.in_(holes))
-                                .values(owed=False))
+    withdrawn = {(row["origin"], _retired(row)): row["seq"] for row in rows
+                 if row["type"] == "withdrawal"}
+    if not withdrawn:
+        return
+    holes = [hole.position for hole in session.execute(  # by the ids' index
+        select(Placeholder.position, Placeholder.origin, Placeholder.record_id, Placeholder.seq)
+        .where(Placeholder.record_id.in_({target for _, target in withdrawn})))
+        if hole.seq < withdrawn.get((hole.origin, hole.record_id), 0)]
+    if holes:
+        session.execute(update(Placeholder).where(Placeholder.position.in_(holes))
+                        .values(owed=False))
 
 
-def _store(session: Session, rows: list[dict[str, Any]], result: IngestResult) -> None:
-    """Insert the rows in one statement, apply their effects, move the log heads."""
+def _store(session: Session, rows: list[dict[str, Any]], holes: list[dict[str, Any]],
+           result: IngestResult) -> None:
+    """Insert the rows and the placeholders (``holes``), each kind in one statement, apply
+    the rows' effects, move the log heads."""
+    if holes:
+        insert_rows(session.connection(), Placeholder.__table__, holes)
+        result.placeholders += len(holes)
     if rows:
         store_rows(session, rows, strict=False)
         _settle_withdrawn(session, rows)

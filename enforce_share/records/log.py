@@ -87,13 +87,15 @@ def append(
         if row["seq"] % CHECKPOINT_EVERY == 0 and row["seq"] != last_seq:
             issue_checkpoint(session, signer, origin, row["seq"], row["head"])
     issue_checkpoint(session, signer, origin, last_seq, head)
-    return [Record(**row) for row in rows]
+    return [Record(**{key: value for key, value in row.items() if key != "envelope"})
+            for row in rows]
 
 
 def row_values(
     record: dict[str, Any], payload: bytes, token: str, kid: str, hash_hex: str, head: str
 ) -> dict[str, Any]:
-    """The table row of a signed record."""
+    """The table row of a signed record, and the record itself (``envelope``, not a column:
+    what is stored beside the row, such as its search document, is made from it)."""
     marking = record["marking"]
     return {
         "id": record["id"], "origin": record["origin"], "seq": record["seq"],
@@ -101,7 +103,7 @@ def row_values(
         "tlp": marking["tlp"], "releasable_to": list(marking["releasable_to"]),
         "audience": audience(marking["tlp"], marking["releasable_to"]), "kid": kid,
         "canonical": payload.decode("utf-8"), "jws": token, "record_hash": hash_hex,
-        "head": head,
+        "head": head, "envelope": record,
     }
 
 

@@ -15,13 +15,15 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from types import TracebackType
 from typing import Any
+
+import orjson
 
 from ..errors import VerificationError
 from ..signing.trust import Snapshot, TrustRegistry
@@ -45,6 +47,7 @@ class Verdict:
     shape: tuple[str, str] | None = None  # (reason, message) if the record is malformed
     signature: tuple[str, str] | None = None  # (reason, message) if key or signature fail
     payload: bytes | None = None  # the record's RFC 8785 bytes when both hold
+    prepared: Any = None  # what the Prechecker's ``prepare`` made of the record, if given
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,16 @@ def _signed(entry: Any) -> bool:
     return isinstance(entry, dict) and "record" in entry
 
 
-def check_entries(entries: Sequence[Any], snapshot: Snapshot) -> Verdicts:
-    """What :func:`ingest` would find checking each signed entry's shape, key and signature."""
+#: Work on a verified record that storing it will need and that depends on the record alone
+#: (e.g. its search document), done ahead in a helper: a module-level function (pickled by
+#: name), whose result the store uses in place of doing the work itself.
+Prepare = Callable[[dict[str, Any]], Any]
+
+
+def check_entries(entries: Sequence[Any], snapshot: Snapshot, prepare: Prepare | None = None
+                  ) -> Verdicts:
+    """What :func:`ingest` would find checking each signed entry's shape, key and signature,
+    and for each record that passes, ``prepare(record)`` if given."""
     registry = TrustRegistry.from_snapshot(snapshot)
     verdicts: list[Verdict | None] = []
     for entry in entries:
@@ -80,10 +91,20 @@ def check_entries(entries: Sequence[Any], snapshot: Snapshot) -> Verdicts:
             verdicts.append(Verdict(shape=(exc.reason, exc.detail)))
             continue
         try:
-            verdicts.append(Verdict(payload=registry.verify_record(record, entry["jws"])))
+            payload = registry.verify_record(record, entry["jws"])
         except VerificationError as exc:
             verdicts.append(Verdict(signature=(exc.reason, exc.detail)))
+            continue
+        verdicts.append(Verdict(payload=payload,
+                                prepared=prepare(record) if prepare is not None else None))
     return Verdicts(snapshot, verdicts)
+
+
+def _check_page(raw: bytes, start: int, stop: int, snapshot: Snapshot,
+                prepare: Prepare | None) -> Verdicts:
+    """:func:`check_entries` on ``entries[start:stop]`` of the feed page whose JSON is ``raw``
+    (bytes pickle at almost no cost; parsed entries cost a helper more than parsing them)."""
+    return check_entries(orjson.loads(raw)["entries"][start:stop], snapshot, prepare)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -104,15 +125,18 @@ class Prechecker:
     are gone; :meth:`result` joins the verdicts.
     """
 
-    def __init__(self, processes: int | None = None) -> None:
+    def __init__(self, processes: int | None = None, prepare: Prepare | None = None) -> None:
         self._processes = processes or min(os.cpu_count() or 1, MAX_PROCESSES)
+        self._prepare = prepare
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
 
-    def submit(self, entries: Sequence[Any], snapshot: Snapshot | None, behind: int
-               ) -> list[Future[Verdicts]] | None:
+    def submit(self, entries: Sequence[Any], snapshot: Snapshot | None, behind: int,
+               raw: bytes | None = None) -> list[Future[Verdicts]] | None:
         """Have the helpers check ``entries`` under the registry ``snapshot``; ``behind`` is
-        how many entries of the log are still to come, these included (a hint)."""
+        how many entries of the log are still to come, these included (a hint). ``raw``:
+        the JSON bytes of the feed page ``entries`` were parsed from (with orjson), if
+        known, which the helpers then parse themselves."""
         if self._broken or snapshot is None or (self._pool is None and behind < START_AT) or sum(
                 1 for entry in entries if _signed(entry)
         ) < MIN_ENTRIES:
@@ -123,7 +147,12 @@ class Prechecker:
                 self._pool = ProcessPoolExecutor(
                     self._processes, mp_context=get_context("spawn"),
                     initializer=_exit_with_parent, initargs=(os.getpid(),))
-            return [self._pool.submit(check_entries, entries[start:start + size], snapshot)
+            if raw is not None:
+                return [self._pool.submit(_check_page, raw, start, start + size, snapshot,
+                                          self._prepare)
+                        for start in range(0, len(entries), size)]
+            return [self._pool.submit(check_entries, entries[start:start + size], snapshot,
+                                      self._prepare)
                     for start in range(0, len(entries), size)]
         except (BrokenProcessPool, OSError, RuntimeError) as exc:
             self._give_up(exc)

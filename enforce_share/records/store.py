@@ -11,16 +11,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from ..clock import parse_timestamp, timestamp
+from ..db import insert_rows
 from ..search.index import index_retired, index_stored
 from .effects import apply_effects
 from .models import Record, StoreClock
 
-#: Ids per statement when reading back positions (well under every database's limit).
+#: Ids per IN list (well under every database's limit of parameters).
 CHUNK = 1000
+_TABLE = Record.__table__
+#: The columns a row gives.
+_COLUMNS = tuple(column.key for column in Record.__table__.columns)
 
 
 def store_rows(session: Session, rows: Sequence[dict[str, Any]], *, strict: bool) -> None:
@@ -32,17 +36,26 @@ def store_rows(session: Session, rows: Sequence[dict[str, Any]], *, strict: bool
     stored = stored_now(session)
     for row in rows:
         row["stored"] = stored
-    session.execute(insert(Record), list(rows))  # executemany: far faster than RETURNING
-    positions: dict[str, int] = {}
-    for start in range(0, len(rows), CHUNK):
-        ids = [row["id"] for row in rows[start:start + CHUNK]]
-        positions.update(session.execute(
-            select(Record.id, Record.position).where(Record.id.in_(ids))).all())
-    for row in rows:
-        row["position"] = positions[row["id"]]
+    for row, position in zip(rows, take_positions(session, len(rows)), strict=True):
+        row["position"] = position
+    insert_rows(session.connection(), _TABLE,
+                [{column: row.get(column) for column in _COLUMNS} for row in rows])
     index_stored(session, rows)
     apply_effects(session, rows, strict=strict)
     index_retired(session, [target for row in rows if (target := _retires(row))])
+
+
+def take_positions(session: Session, count: int) -> list[int]:
+    """Positions for ``count`` new records, rising. Called with the store clock locked
+    (``stored_now``), so no other writer takes positions before this transaction ends; on
+    PostgreSQL from the column's own sequence, on SQLite the next rowids."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return sorted(connection.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('records', 'position')) "
+            "FROM generate_series(1, :count)"), {"count": count}).scalars())
+    first = 1 + connection.execute(select(func.coalesce(func.max(Record.position), 0))).scalar_one()
+    return list(range(first, first + count))
 
 
 def stored_now(session: Session, now: datetime | None = None) -> str:

@@ -108,15 +108,18 @@ def write(connection: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
     """Index ``(position, title, text)`` rows (each position once: records never change)."""
     if not rows:
         return
-    params = [{"p": p, "title": title, "body": body} for p, title, body in rows]
     if connection.dialect.name == "sqlite":
         connection.execute(text("INSERT INTO search_text (rowid, title, body) "
-                                "VALUES (:p, :title, :body)"), params)
-    else:
+                                "VALUES (:p, :title, :body)"),
+                           [{"p": p, "title": title, "body": body} for p, title, body in rows])
+    else:  # one statement over arrays, not one per row
+        positions, titles, bodies = zip(*rows, strict=True)
         connection.execute(text(
-            "INSERT INTO search_text (position, tsv) VALUES (:p, "
-            "setweight(to_tsvector('english', :title), 'A') || "
-            "setweight(to_tsvector('english', :body), 'B'))"), params)
+            "INSERT INTO search_text (position, tsv) SELECT p, "
+            "setweight(to_tsvector('english', t), 'A') || "
+            "setweight(to_tsvector('english', b), 'B') "
+            "FROM unnest(CAST(:p AS bigint[]), CAST(:t AS text[]), CAST(:b AS text[])) "
+            "AS u(p, t, b)"), {"p": list(positions), "t": list(titles), "b": list(bodies)})
 
 
 def matching(connection: Connection, query: TextQuery, since: int = 0

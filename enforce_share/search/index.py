@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ..db import insert_rows
 from ..records.models import Record
 from . import fulltext
 from .models import SearchDoc, SearchHead
@@ -35,7 +36,7 @@ def index_stored(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not docs:
         return
     stamp = take_stamps(session, len(docs))
-    session.execute(insert(SearchDoc), [
+    insert_rows(session.connection(), SearchDoc.__table__, [
         {"position": row["position"], "stamp": stamp + i,
          "current": not (row.get("superseded_by") or row.get("withdrawn_by")),
          "created_key": doc.created_key, "terms": " ".join(doc.terms),

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..clock import parse_timestamp
 from ..markings import agency_bit
+from ..markings import audience as audience_mask
 from ..schemas.fields import AGENCIES
 from ..schemas.search import SEARCHABLE_TYPES as SEARCHABLE  # not keys or withdrawals
 from .names import latin, name_terms
@@ -124,7 +125,20 @@ def _texts(body: dict[str, Any]) -> Iterator[str]:
 
 
 def doc_of_row(row: dict[str, Any]) -> SearchDoc | None:
-    """The search document of a row as stored (``records.log.row_values``)."""
+    """The search document of a row as stored (``records.log.row_values``): the one made
+    ahead (``prepared``, by :func:`prepare` in a precheck helper), else made of the row's
+    ``envelope`` (the record) or, for a row read back from the table, its canonical text."""
     if row["type"] not in SEARCHABLE:
         return None
-    return search_doc(json.loads(row["canonical"]), row["audience"])
+    ready = row.get("prepared")
+    if isinstance(ready, SearchDoc):
+        return ready
+    record = row.get("envelope") or json.loads(row["canonical"])
+    return search_doc(record, row["audience"])
+
+
+def prepare(record: dict[str, Any]) -> SearchDoc | None:
+    """The search document of a verified record, made before it is stored (a precheck
+    helper's ``prepare``: the storing process then only writes it)."""
+    marking = record["marking"]
+    return search_doc(record, audience_mask(marking["tlp"], marking["releasable_to"]))

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from ..records.ingest import BadEntry, IngestResult, ingest
 from ..records.models import LogHead, Placeholder
 from ..records.precheck import Prechecker, Verdicts
 from ..schemas.fields import AGENCIES
+from ..search import terms as search_terms
 from ..signing.trust import Snapshot, TrustRegistry
 from .checkpoints import Equivocated, check_consistent, keep, verified_checkpoint
 from .models import Equivocation, Quarantined, SyncState
@@ -34,13 +36,22 @@ OWED_PER_REQUEST = 500
 OWED_PER_ROUND = 5000
 
 
+class FeedPage(dict[str, Any]):
+    """A feed page as parsed (with orjson), and ``raw``: the bytes it was parsed from,
+    which the prechecker's helpers parse again rather than be sent the parsed entries."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__(orjson.loads(raw))
+        self.raw = raw
+
+
 class Peer(Protocol):
     """A partner node's feed (adapters.peer_http.HttpPeer over HTTP)."""
 
     agency: str
 
     def feed(self, origin: str, after: int, limit: int) -> dict[str, Any]:
-        """One page of ``origin``'s log after ``after``."""
+        """One page of ``origin``'s log after ``after`` (a FeedPage where it has the bytes)."""
         ...
 
     def entries(self, origin: str, seqs: Sequence[int]) -> dict[str, Any]:
@@ -73,7 +84,7 @@ def sync_round(node: Any, peers: Sequence[Peer],
     so far after every page stored.
     """
     outcomes = []
-    with Prechecker() as prechecker:
+    with Prechecker(prepare=search_terms.prepare) as prechecker:  # search docs made ahead
         for origin in AGENCIES:
             if origin == node.agency:
                 continue
@@ -110,7 +121,7 @@ def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
         if prechecker is None or not isinstance(entries, list):
             return page, None
         behind = max(_claimed_seq(page), _held_hint(page)) - after
-        return page, prechecker.submit(entries, snapshot, behind)
+        return page, prechecker.submit(entries, snapshot, behind, getattr(page, "raw", None))
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as fetcher:
         ahead: tuple[int, Future[Fetched]] | None = None

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
 import pytest
 from sqlalchemy import func, select
 
 from enforce_share.errors import VerificationError
 from enforce_share.partners import add_partner
+from enforce_share.records import precheck
 from enforce_share.records.ingest import ingest
 from enforce_share.records.models import LogHead, Record
-from enforce_share.records.precheck import Verdicts, check_entries
+from enforce_share.records.precheck import Prechecker, Verdicts, check_entries
 from enforce_share.records.queries import signed
+from enforce_share.search import terms
+from enforce_share.search.models import SearchDoc
 from enforce_share.signing import jws
 from enforce_share.signing.node_keys import current_signer
+from tests.conftest import make_node
 
 SHARED = {"tlp": "green", "releasable_to": ["USA", "GBR"]}
 
@@ -190,3 +201,75 @@ def test_verdicts_under_another_registry_are_ignored(trusting_node, usa_document
         ingest_with(trusting_node, usa_documents, stale)
     assert caught.value.reason == "bad_signature"
     assert usa_rows(trusting_node) == 0
+
+
+def search_rows(node) -> list[tuple[str, str, bool]]:
+    with node.reading() as session:
+        return sorted(tuple(row) for row in session.execute(
+            select(SearchDoc.terms, SearchDoc.names, SearchDoc.current)))
+
+
+def test_helpers_check_a_page_from_its_bytes_and_make_its_search_documents(
+        trusting_node, usa_documents, partner, tmp_path, monkeypatch) -> None:
+    """Helper processes parse the page's bytes themselves and make each record's search
+    document ahead; the store then holds exactly what checking here would have made."""
+    monkeypatch.setattr(precheck, "MIN_ENTRIES", 1)
+    monkeypatch.setattr(precheck, "START_AT", 0)
+    raw = orjson.dumps({"entries": usa_documents})
+    snapshot = trusting_node.registry().snapshot
+    with Prechecker(processes=2, prepare=terms.prepare) as prechecker:
+        verdicts = prechecker.result(prechecker.submit(usa_documents, snapshot, 4, raw))
+    assert verdicts is not None and len(verdicts.entries) == 4
+    searchable = [v for d, v in zip(usa_documents, verdicts.entries, strict=True)
+                  if d["record"]["type"] in terms.SEARCHABLE]
+    assert len(searchable) == 3 and all(isinstance(v.prepared, terms.SearchDoc)
+                                        for v in searchable)
+    result = ingest_with(trusting_node, usa_documents, verdicts)
+    assert (result.stored, result.prechecked) == (4, 4)
+    checked_here = make_node(tmp_path / "here", "GBR")
+    with checked_here.transaction() as session:
+        add_partner(session, "GBR", "USA", partner.jwks(), None)
+    ingest_all(checked_here, usa_documents)
+    assert len(search_rows(trusting_node)) == 3
+    assert search_rows(trusting_node) == search_rows(checked_here)
+    checked_here.close()
+
+
+HELPERS_OF_A_KILLED_PULLER = """
+import os, sys, time
+from enforce_share.records import precheck
+precheck.MIN_ENTRIES = 0
+with precheck.Prechecker(processes=2) as prechecker:
+    prechecker.result(prechecker.submit([{}], (), precheck.START_AT))
+    print("started", flush=True)
+    time.sleep(120)
+"""
+
+
+def descendants(pid: int) -> set[int]:
+    """Pids of a process's children, their children and so on (Linux /proc)."""
+    found, todo = set(), [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                children = {int(c) for c in (task / "children").read_text().split()}
+                todo.extend(children - found)
+                found |= children
+    return found
+
+
+def test_helpers_exit_when_the_puller_is_killed() -> None:
+    """SIGKILL gives a process no chance to stop its helpers: they must see it go."""
+    with subprocess.Popen([sys.executable, "-c", HELPERS_OF_A_KILLED_PULLER],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as puller:
+        try:
+            assert puller.stdout.readline().strip() == "started"
+            helpers = descendants(puller.pid)
+            assert helpers  # the helper processes (and the resource tracker)
+        finally:
+            puller.kill()
+            puller.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in helpers):
+        time.sleep(0.1)
+    assert not [pid for pid in helpers if Path(f"/proc/{pid}").exists()]
