@@ -30,11 +30,11 @@ from enforce_share.demo.scenario import generate_scenario
 from enforce_share.graph import analyses
 from enforce_share.graph.index import GraphIndex
 from enforce_share.graph.view import View
+from enforce_share.markings import AGENCIES
 
 FULL_RECORDS, QUICK_RECORDS = 240_000, 24_000
 FULL_NODES, FULL_EDGES = 200_000, 1_000_000
 QUICK_NODES, QUICK_EDGES = 20_000, 100_000
-AGENCIES = ("USA", "GBR", "CAN", "AUS", "NZL")
 COUNTRIES = ("RU", "AM", "KG", "KZ", "TR", "AE", "CN", "HK", "RS", "GE", "IN", "TH", "US", "GB")
 ARRIVALS = 200
 

@@ -13,7 +13,7 @@ import limits
 from sqlalchemy.engine import make_url
 
 from .errors import ConfigError
-from .schemas.fields import AGENCIES
+from .markings import AGENCIES
 
 CONFIG_FILE = "node.toml"
 DEFAULT_DATA_DIR = "instance"

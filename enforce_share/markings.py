@@ -1,5 +1,8 @@
 """TLP 2.0 markings and releasability: the one place that decides who may see a record.
 
+It also holds the partnership's constants (agency codes, TLP levels) and imports nothing of
+the project, so every layer, down to ``config``, can take them from here.
+
 Rules (FIRST TLP 2.0): ``red`` never leaves the origin agency's node; any other level may go
 to an agency listed in ``releasable_to`` and to no other; ``clear`` may also be published.
 Users of a node see what their agency may: its own records, and others' released to it.
@@ -12,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .schemas.fields import AGENCIES
-
+#: Partner agencies, by ISO 3166-1 alpha-3 code of their country; the order gives each its
+#: bit in an audience mask.
+AGENCIES: tuple[str, ...] = ("USA", "GBR", "CAN", "AUS", "NZL")
 #: TLP levels, least to most restrictive.
 TLP_ORDER = ("clear", "green", "amber", "amber+strict", "red")
 SHAREABLE = frozenset(TLP_ORDER[:-1])

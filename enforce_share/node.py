@@ -26,12 +26,12 @@ from .db import make_engine, make_sessionmaker, transaction, upgrade
 from .errors import InvalidInput, KeyManagementError
 from .graph.service import ActorGraph
 from .graph.view import View
+from .markings import AGENCIES
 from .partners import list_partners
 from .records.checkpoints import heartbeat, latest_checkpoint, signed_checkpoint
 from .records.drafts import Draft
 from .records.log import append, ensure_log
 from .records.models import LogHead, Record
-from .schemas.fields import AGENCIES
 from .search import saved
 from .search.engine import Results, search
 from .search.models import SavedSearch

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, utcnow
 from .errors import InvalidInput
-from .schemas.fields import AGENCIES
+from .markings import AGENCIES
 from .signing.trust import import_jwks
 
 

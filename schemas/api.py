@@ -7,7 +7,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
-from .fields import AGENCIES, Agency, Choice, Pattern, RecordId, Timestamp
+from ..markings import AGENCIES
+from .fields import Agency, Choice, Pattern, RecordId, Timestamp
 from .records import RECORD_TYPES, MarkingSchema, RecordSchema, Strict, body_errors
 
 

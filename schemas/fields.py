@@ -9,8 +9,7 @@ from typing import Any, ClassVar
 import pycountry
 from marshmallow import ValidationError, fields, validate
 
-#: Partner agencies, by ISO 3166-1 alpha-3 code of their country.
-AGENCIES: tuple[str, ...] = ("USA", "GBR", "CAN", "AUS", "NZL")
+from ..markings import AGENCIES
 
 _COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
 _CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)

@@ -7,8 +7,8 @@ from typing import Any
 from joserfc.jwk import OKPKey
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from ..markings import AGENCIES, TLP_ORDER
 from .fields import (
-    AGENCIES,
     ECCN,
     Agency,
     Choice,
@@ -24,7 +24,6 @@ from .fields import (
     Timestamp,
 )
 
-TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 VIOLATION_TYPES = (
     "unlicensed_export", "reexport_diversion", "transshipment", "entity_list_violation",
     "sanctions_evasion", "false_statement", "misclassification", "undervaluation",
@@ -67,7 +66,7 @@ class Strict(Schema):
 class MarkingSchema(Strict):
     """TLP 2.0 level and the agencies the record may be released to."""
 
-    tlp = Choice(TLP_LEVELS, required=True)
+    tlp = Choice(TLP_ORDER, required=True)
     releasable_to = fields.List(
         Agency(), required=True, validate=validate.Length(min=1, max=len(AGENCIES)),
         metadata={"uniqueItems": True},

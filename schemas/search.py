@@ -6,9 +6,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..markings import TLP_ORDER
 from .api import SignedRecordSchema
 from .fields import Agency, Choice, Country, IsoDate, ListOf, Pattern, RecordId, Text
-from .records import ACTION_KINDS, PROCUREMENT_METHODS, TLP_LEVELS, VIOLATION_TYPES, Strict
+from .records import ACTION_KINDS, PROCUREMENT_METHODS, VIOLATION_TYPES, Strict
 
 SEARCHABLE_TYPES = ("violation", "procurement_trend", "actor", "case", "link")
 SORTS = ("relevance", "newest", "oldest")
@@ -38,7 +39,7 @@ class SearchQuerySchema(Strict):
     violation_type = _many(Choice(VIOLATION_TYPES), "Violation type.")
     method = _many(Choice(PROCUREMENT_METHODS), "Procurement method.")
     action = _many(Choice(ACTION_KINDS), "Enforcement action kind.")
-    tlp = _many(Choice(TLP_LEVELS), "TLP level.")
+    tlp = _many(Choice(TLP_ORDER), "TLP level.")
     case = _many(RecordId(), "A case: the records it holds, and the case.")
     actor = _many(Text(200), "An actor by record id, or by name (fuzzy, any script): the "
                              "actor and records naming it.")

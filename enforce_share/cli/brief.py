@@ -9,7 +9,7 @@ import click
 
 from ..briefs.service import FORMATS, make_brief
 from ..errors import InvalidInput
-from ..schemas.fields import AGENCIES
+from ..markings import AGENCIES
 from .context import audited, open_node
 
 

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from ..adapters.bundle_file import BundleFile, bundle_size, bundle_writer, read_bundle
 from ..errors import Error, InvalidInput
-from ..schemas.fields import AGENCIES
+from ..markings import AGENCIES
 from ..signing.node_keys import current_signer
 from ..sync.bundle import export_bundle, import_bundle, parse_since
 from ..sync.bundle_verify import LogProof, verify_bundle

@@ -14,8 +14,8 @@ from ..adapters.bundle_file import bundle_writer
 from ..errors import InvalidInput
 from ..exports import service
 from ..exports.selection import export_query
+from ..markings import AGENCIES
 from ..schemas.exports import EXPORT_DEFAULT, EXPORT_MAX
-from ..schemas.fields import AGENCIES
 from ..schemas.search import SORTS
 from ..search.query import LISTS
 from .context import audited, open_node

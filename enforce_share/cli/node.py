@@ -10,8 +10,8 @@ from tqdm import tqdm
 from ..clock import timestamp
 from ..config import load_config
 from ..db import upgrade
+from ..markings import AGENCIES
 from ..node import Node
-from ..schemas.fields import AGENCIES
 from ..search import index as search_index
 from .context import audited, echo_json, open_node
 

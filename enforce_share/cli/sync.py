@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from ..schemas.fields import AGENCIES
+from ..markings import AGENCIES
 from ..sync.puller import Outcome
 from .context import audited, open_node, outcome_line, read_json
 

@@ -21,13 +21,13 @@ from pathlib import Path
 from ..access.models import User
 from ..config import load_config
 from ..errors import ConfigError
+from ..markings import AGENCIES
 from ..node import Node
 from ..partners import add_partner
 from ..sync.status import NOTHING_HELD
 from .scenario import write_scenario
 from .scenario.load import load_own_drafts
 
-AGENCY_ORDER = ("USA", "GBR", "CAN", "AUS", "NZL")
 BASE_PORT = 8101
 PROCESSES = ("gunicorn", "scheduler")
 LAYOUT = "federation.json"
@@ -57,7 +57,7 @@ def members(root: Path) -> list[Member]:
     """The five nodes under ``root``, on consecutive ports from the federation's base port."""
     layout = root / LAYOUT
     base = json.loads(layout.read_text())["base_port"] if layout.exists() else BASE_PORT
-    return [Member(agency, root / agency, base + n) for n, agency in enumerate(AGENCY_ORDER)]
+    return [Member(agency, root / agency, base + n) for n, agency in enumerate(AGENCIES)]
 
 
 def set_up(root: Path, records: int, seed: int, report: Callable[[str], None],

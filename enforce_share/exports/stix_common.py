@@ -21,8 +21,7 @@ import pycountry
 from stix2 import v21
 from stix2.properties import Property
 
-from ..markings import TLP_ORDER
-from ..schemas.fields import AGENCIES
+from ..markings import AGENCIES, TLP_ORDER
 from ..schemas.records import BODY_SCHEMAS
 from .identifiers import agency_id, stix_id
 

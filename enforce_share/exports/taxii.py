@@ -29,10 +29,9 @@ from sqlalchemy.orm import Session
 
 from ..clock import parse_timestamp, timestamp
 from ..errors import InvalidInput
-from ..markings import TLP_ORDER
+from ..markings import AGENCIES, TLP_ORDER
 from ..records.models import Record
 from ..records.queries import pack_cursor, unpack_cursor, visible_to
-from ..schemas.fields import AGENCIES
 from .identifiers import collection_id
 from .stix import StixView
 from .stix_bundle import MEDIA_TYPE as STIX_MEDIA_TYPE

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 import networkx as nx  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from ..schemas.fields import AGENCIES  # noqa: E402
+from ..markings import AGENCIES  # noqa: E402
 
 #: One colour per agency (colour-blind safe, Okabe-Ito), and one for several agencies.
 COLOURS = dict(zip(AGENCIES, ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7"),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import timestamp
 from ..errors import NotFound
-from ..schemas.fields import AGENCIES
+from ..markings import AGENCIES
 from ..signing import jws
 from .models import Checkpoint, LogHead
 

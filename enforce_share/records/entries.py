@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import VerificationError
-from ..markings import TLP_ORDER
-from ..schemas.fields import AGENCIES
+from ..markings import AGENCIES, TLP_ORDER
 
 STUB_MEMBERS = frozenset({"origin", "seq", "id", "hash", "marking"})
 _HASH = re.compile(r"^[0-9a-f]{64}$")

@@ -9,8 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Error, InvalidInput, VerificationError
-from ..markings import audience, covers, releasable
-from ..schemas.fields import AGENCIES
+from ..markings import AGENCIES, audience, covers, releasable
 from ..signing import jws
 from .checkpoints import issue_checkpoint
 from .drafts import KEY_TYPES, UNWITHDRAWABLE, Draft

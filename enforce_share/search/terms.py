@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..clock import parse_timestamp
-from ..markings import agency_bit
+from ..markings import AGENCIES, agency_bit
 from ..markings import audience as audience_mask
-from ..schemas.fields import AGENCIES
 from ..schemas.search import SEARCHABLE_TYPES as SEARCHABLE  # not keys or withdrawals
 from .names import latin, name_terms
 

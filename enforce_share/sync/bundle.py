@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import parse_timestamp, timestamp
 from ..errors import Error, InvalidInput, VerificationError
-from ..markings import releasable, visible
+from ..markings import AGENCIES, releasable, visible
 from ..partners import Partner
 from ..records.checkpoints import signed_checkpoint
 from ..records.drafts import KEY_TYPES
@@ -32,7 +32,6 @@ from ..records.entries import stub
 from ..records.log import Signer
 from ..records.models import Checkpoint, LogHead, Placeholder, Record
 from ..records.verify import checked_shape
-from ..schemas.fields import AGENCIES
 from ..signing.announcements import apply_key_records
 from ..signing.models import TrustedKey
 from ..signing.trust import TrustRegistry

@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 
 from ..clock import parse_timestamp, timestamp
 from ..errors import InvalidInput, VerificationError
+from ..markings import AGENCIES
 from ..records.drafts import KEY_TYPES
 from ..records.entries import checked_stub, entry_hash, is_placeholder, record_stub
 from ..records.log import Signer
 from ..records.verify import checked_shape
-from ..schemas.fields import AGENCIES
 from ..signing import jws
 from ..signing.announcements import apply_key_records
 from ..signing.trust import TrustRegistry

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..errors import Error, VerificationError
+from ..markings import AGENCIES
 from ..records.ingest import BadEntry, IngestResult, ingest
 from ..records.models import LogHead, Placeholder
 from ..records.precheck import Prechecker, Verdicts
-from ..schemas.fields import AGENCIES
 from ..search import terms as search_terms
 from ..signing.trust import Snapshot, TrustRegistry
 from .checkpoints import Equivocated, check_consistent, keep, verified_checkpoint

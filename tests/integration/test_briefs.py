@@ -22,11 +22,11 @@ from enforce_share.audit import trail
 from enforce_share.briefs.gather import gather
 from enforce_share.briefs.service import make_brief
 from enforce_share.cli import main
-from enforce_share.demo.federation import AGENCY_ORDER
 from enforce_share.demo.scenario import write_scenario
 from enforce_share.demo.scenario.load import load_own_drafts
 from enforce_share.errors import InvalidInput
 from enforce_share.graph.picture import COLOURS
+from enforce_share.markings import AGENCIES
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
@@ -268,7 +268,7 @@ def test_a_brief_of_the_demo_federation_renders_with_its_pictures(tmp_path) -> N
     the most agencies."""
     scenario = tmp_path / "scenario.jsonl"
     write_scenario(scenario, 900, seed=1)
-    nodes = {agency: make_node(tmp_path / agency, agency) for agency in AGENCY_ORDER}
+    nodes = {agency: make_node(tmp_path / agency, agency) for agency in AGENCIES}
     try:
         gbr = nodes["GBR"]
         with gbr.transaction() as session:

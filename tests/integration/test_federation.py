@@ -9,7 +9,7 @@ from contextlib import ExitStack
 import pytest
 from sqlalchemy import select
 
-from enforce_share.markings import releasable
+from enforce_share.markings import AGENCIES, releasable
 from enforce_share.partners import add_partner
 from enforce_share.records.models import Placeholder, Record
 from enforce_share.records.verify import verify_signed_record
@@ -17,7 +17,6 @@ from enforce_share.records.verify import verify_signed_record
 from ..conftest import make_node, recomputed_chain, token_for
 from ..processes import gunicorn_node
 
-AGENCIES = ("USA", "GBR", "CAN", "AUS", "NZL")
 pytestmark = pytest.mark.slow
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from enforce_share.config import load_config
 from enforce_share.demo import federation as demo
-from enforce_share.markings import TLP_ORDER
+from enforce_share.markings import AGENCIES, TLP_ORDER
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
@@ -33,8 +33,6 @@ from ..factories import DraftFactory
 from ..processes import free_run_of_ports
 from ..promise import LocalPeer, broken_promises
 from .test_demo_federation import es
-
-AGENCIES = ("USA", "GBR", "CAN", "AUS", "NZL")
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from enforce_share.markings import TLP_ORDER, covers, releasable
-from enforce_share.schemas.fields import AGENCIES
+from enforce_share.markings import AGENCIES, TLP_ORDER, covers, releasable
 
 
 def test_the_same_marking_covers() -> None:

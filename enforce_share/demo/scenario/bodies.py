@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from enforce_share.schemas.fields import AGENCIES
+from enforce_share.markings import AGENCIES
 
 from . import texts
 from .catalogue import heading, headings, item

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from enforce_share.schemas.fields import AGENCIES
+from enforce_share.markings import AGENCIES
 
 from .bodies import iso
 from .entities import (

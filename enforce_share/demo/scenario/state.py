@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from enforce_share.schemas.fields import AGENCIES
+from enforce_share.markings import AGENCIES
 
 from . import bodies
 from .bodies import END, START

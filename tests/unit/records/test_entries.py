@@ -12,10 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enforce_share.errors import VerificationError
-from enforce_share.markings import TLP_ORDER
+from enforce_share.markings import AGENCIES, TLP_ORDER
 from enforce_share.records.entries import checked_stub, entry_hash, is_placeholder, stub
 
-AGENCIES = ("USA", "GBR", "CAN", "AUS", "NZL")
 PROTOCOL = Path(__file__).resolve().parents[3] / "docs" / "protocol.md"
 
 stubs = st.builds(

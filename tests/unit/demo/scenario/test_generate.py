@@ -19,7 +19,7 @@ from enforce_share.demo.scenario import Summary, generate_scenario, write_scenar
 from enforce_share.demo.scenario.catalogue import headings
 from enforce_share.demo.scenario.entities import new_company
 from enforce_share.demo.scenario.registrar import Registrar
-from enforce_share.schemas.fields import AGENCIES
+from enforce_share.markings import AGENCIES
 from enforce_share.schemas.records import MarkingSchema, body_errors
 
 SIZE = 1500
