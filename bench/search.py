@@ -4,7 +4,7 @@ Run ``python bench/search.py [--quick] [--records N] [--rounds R] [--postgres-ur
 N records of the scenario generator that GBR may see, signed by four partner agencies (GBR's
 own scenario records are USA's here: a node ingests only other origins) and created over
 2019-2026, are written once to ``.bench-cache/`` as the JSON Lines of their logs, with a
-placeholder for each record GBR may not see, as the feed would send it. Each database
+placeholder (its stub) for each record GBR may not see, as the feed would send it. Each database
 (SQLite, then PostgreSQL) gets a fresh GBR node that ingests them in batches of 5,000 with
 the sync path's helper processes checking signatures ahead (memory sampled as it goes).
 gunicorn then serves the node (one worker, as latency is per request) and 20 queries run in
@@ -45,6 +45,7 @@ from enforce_share.markings import releasable
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.drafts import KEY_TYPES
+from enforce_share.records.entries import stub
 from enforce_share.records.ingest import ingest
 from enforce_share.records.models import Record
 from enforce_share.records.precheck import Prechecker
@@ -64,7 +65,7 @@ CACHE = ROOT / ".bench-cache"
 def signed_logs(count: int, seed: int) -> tuple[Path, dict[str, Any]]:
     """The partners' logs as JSON Lines holding ``count`` records GBR may see (and
     placeholders for the rest), and their JWK Sets; written once per count and seed."""
-    path = CACHE / f"search-{count}r-{seed}.jsonl"
+    path = CACHE / f"search-p2-{count}r-{seed}.jsonl"  # p2: placeholders are stubs
     keys_path = path.with_suffix(".jwks.json")
     if path.exists() and keys_path.exists():
         return path, json.loads(keys_path.read_text())
@@ -95,7 +96,8 @@ def signed_logs(count: int, seed: int) -> tuple[Path, dict[str, Any]]:
                 records += 1
                 bar.update(1)
             else:
-                entry = {"origin": origin, "seq": seqs[origin], "hash": jws.record_hash(payload)}
+                entry = stub(origin, seqs[origin], record["id"], jws.record_hash(payload),
+                             marking["tlp"], marking["releasable_to"])
             out.write(json.dumps(entry, ensure_ascii=False) + "\n")
     jwks = {agency: {"keys": [public_jwk(key)]} for agency, key in keys.items()}
     keys_path.write_text(json.dumps(jwks))
