@@ -159,3 +159,78 @@ def postgres_problem(url: str) -> str | None:
         return str(exc).splitlines()[0]
     finally:
         engine.dispose()
+
+
+def pss_mib(pid: int | str = "self") -> float:
+    """Proportional set size of a process in MiB (``/proc/<pid>/smaps_rollup``): pages shared
+    by N processes count 1/N each, so a node's processes sum to its real memory."""
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/smaps_rollup",
+                                            encoding="ascii") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    """Pids of ``pid``'s child processes."""
+    with contextlib.suppress(OSError):
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(child) for child in text.split()]
+    return []
+
+
+#: The graph requests of a node's memory warm-up ({actor}: an actor record id).
+GRAPH_WARM_UP = ("/api/v1/entities?limit=50", "/api/v1/graph/clusters", "/api/v1/graph/hubs",
+                 "/api/v1/graph/paths?from={actor}&to=listed",
+                 "/api/v1/graph/neighbourhood/{actor}")
+#: The search requests of the warm-up.
+SEARCH_WARM_UP = ("/api/v1/search?limit=20", "/api/v1/search?type=violation&country=RU",
+                  "/api/v1/search?q=freight%20forwarder", "/api/v1/search?name=techno%20trade",
+                  "/api/v1/search?hs=8542&from=2023-01-01")
+
+
+def node_pss(data_dir: Path, token: str, workers: int, rounds: int = 3) -> dict[str, Any]:
+    """A gunicorn node of ``workers`` workers for ``data_dir``, warmed up by search and graph
+    requests sent ``2 * workers`` at a time (so that every worker answers some of each), then
+    its memory: PSS of the master and of each worker, and their sum, in MiB."""
+    import concurrent.futures
+
+    import requests
+
+    master: list[int] = []
+    extra = {"ENFORCE_SHARE_RATE_LIMIT": "1000000 per minute"}
+    headers = {"Authorization": f"Bearer {token}"}
+    with gunicorn(data_dir, workers, extra, master) as base:
+        first = requests.get(f"{base}/api/v1/search?type=actor&limit=1", headers=headers,
+                             timeout=600).json()
+        actor = first["items"][0]["record"]["id"]
+        paths = [path.format(actor=actor) for path in (*SEARCH_WARM_UP, *GRAPH_WARM_UP)]
+
+        def ask(path: str) -> int:
+            return requests.get(base + path, headers=headers, timeout=600).status_code
+
+        with concurrent.futures.ThreadPoolExecutor(2 * workers) as pool:
+            for _ in range(rounds):
+                statuses = list(pool.map(ask, [p for p in paths for _ in range(2 * workers)]))
+                if set(statuses) != {200}:
+                    raise SystemExit(f"warm-up answered {sorted(set(statuses))}")
+        pids = children(master[0])
+        figures = {"master_mib": pss_mib(master[0]),
+                   "worker_mib": [pss_mib(pid) for pid in pids]}
+    figures["total_mib"] = figures["master_mib"] + sum(figures["worker_mib"])
+    return figures
+
+
+def memory_table(one: dict[str, Any], four: dict[str, Any]) -> tuple[str, str]:
+    """The memory lines of a bench's table and its BENCH figures, for nodes of 1 and 4
+    workers."""
+    lines = [f"   {'node':<10} {'master PSS':>10} {'workers PSS':>28} {'total':>8} MiB"]
+    for name, figures in (("1 worker", one), ("4 workers", four)):
+        workers = " ".join(f"{mib:.0f}" for mib in figures["worker_mib"])
+        lines.append(f"   {name:<10} {figures['master_mib']:>10.0f} {workers:>28} "
+                     f"{figures['total_mib']:>8.0f}")
+    ratio = four["total_mib"] / one["total_mib"]
+    lines.append(f"   4-worker total / 1-worker total: {ratio:.2f} (target < 1.5)")
+    return "\n".join(lines), (f"pss_4w_mb={four['total_mib']:.0f} pss_1w_mb={one['total_mib']:.0f}"
+                              f" pss_ratio={ratio:.2f}")

@@ -13,6 +13,9 @@ memory:
 3. Incremental update: after part 1, the scenario's last records arrive one at a time (new
    actors, violations, links, judgements, new versions that retire old ones) and are applied
    to the index and the view. Target: < 50 ms each.
+4. A node's memory: the scenario's records stored in a GBR node (SQLite), served by gunicorn
+   with 1 and with 4 workers, each warmed up by search and graph requests; PSS summed over
+   master and workers (shared pages counted once). Target: 4 workers < 1.5 x 1 worker.
 """
 
 from __future__ import annotations
@@ -20,17 +23,22 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import networkx as nx
-from common import progress, rss_mib
+from common import as_gbr, memory_table, node_pss, progress, rss_mib
 
+from enforce_share.config import load_config
+from enforce_share.db import batches
 from enforce_share.demo.scenario import generate_scenario
 from enforce_share.graph import analyses
 from enforce_share.graph.index import GraphIndex
 from enforce_share.graph.view import View
 from enforce_share.markings import AGENCIES
+from enforce_share.node import Node
 
 FULL_RECORDS, QUICK_RECORDS = 240_000, 24_000
 FULL_NODES, FULL_EDGES = 200_000, 1_000_000
@@ -119,6 +127,24 @@ def synthetic(nodes: int, edges: int, seed: int) -> nx.Graph:
     return graph
 
 
+def node_memory(records: int, seed: int) -> tuple[str, str]:
+    """The scenario's records as GBR's own in a fresh node, then its memory under gunicorn
+    with 1 and 4 workers (see ``common.node_pss``)."""
+    with tempfile.TemporaryDirectory(prefix="bench-graph-") as tmp:
+        data_dir = Path(tmp) / "GBR"
+        node, _ = Node.initialise(load_config(data_dir, agency="GBR"))
+        try:
+            with progress(records, "store") as bar:
+                for batch in batches(as_gbr(generate_scenario(records, seed)), 2000):
+                    node.add_records(batch)
+                    bar.update(len(batch))
+            node.add_user("bench", "analyst", by="bench")
+            token = node.issue_token("bench", by="bench")
+        finally:
+            node.close()
+        return memory_table(node_pss(data_dir, token, 1), node_pss(data_dir, token, 4))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -159,12 +185,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"   {'clusters':<22} {clusters_s:>7.2f} s  ({len(clusters)} shown)")
     print(f"   {'hubs':<22} {hubs_s:>7.2f} s  ({len(hubs)} shown; {method})")
     print(f"   RSS after {rss_mib():,.0f} MiB")
+    memory, memory_figures = node_memory(records, args.seed)
+    print(f"4. node memory after a warm-up of search and graph requests ({records:,} scenario "
+          f"records):\n{memory}")
     met = (resolve_s < 60 * res["actors"] / 100_000 + 1e-9 or res["actors"] < 100_000) and \
         clusters_s + hubs_s < 10 and max(every) < 50
     print(f"BENCH graph actors={res['actors']} resolve_s={resolve_s:.2f} "
           f"graph_nodes={len(graph)} graph_edges={graph.number_of_edges()} "
           f"clusters_s={clusters_s:.2f} hubs_s={hubs_s:.2f} arrival_p95_ms={arrival_p95:.2f} "
-          f"arrival_max_ms={max(every):.2f} rss_mib={rss_mib():.0f} met={'yes' if met else 'no'}")
+          f"arrival_max_ms={max(every):.2f} rss_mib={rss_mib():.0f} {memory_figures} "
+          f"met={'yes' if met else 'no'}")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,14 @@ rounds: fuzzy names across scripts, HS prefix + country + dates, free text, broa
 ones. Reported: load time and rate, RSS while loading, database size, the first search's
 wait while the fresh worker still reads the index (it starts reading as it boots), and
 p50/p95/p99 latency (target p95 < 100 ms), with each query's first ask apart (text matches
-are kept per worker and only grow: asking again reads what arrived since).
+are kept per worker and only grow: asking again reads what arrived since). Last, on SQLite,
+a node's memory: nodes of 1 and of 4 workers, each warmed up by search and graph requests,
+summed over master and workers as PSS (shared pages counted once), and their ratio.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import json
 import statistics
@@ -36,7 +37,17 @@ from urllib.parse import urlencode
 import iuliia
 import requests
 import sqlalchemy as sa
-from common import ROOT, gunicorn, postgres_problem, postgres_schema, progress, rss_mib
+from common import (
+    ROOT,
+    children,
+    gunicorn,
+    memory_table,
+    node_pss,
+    postgres_problem,
+    postgres_schema,
+    progress,
+    rss_mib,
+)
 
 from enforce_share.clock import timestamp
 from enforce_share.config import load_config
@@ -235,11 +246,9 @@ class Latency:
         return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
-def measure(node: Node, data_dir: Path, mix: Sequence[dict[str, Any]], rounds: int,
+def measure(token: str, data_dir: Path, mix: Sequence[dict[str, Any]], rounds: int,
             database: str) -> Latency:
-    """Run the mix ``rounds`` times against gunicorn serving ``node``."""
-    node.add_user("bench", "analyst", by="bench")
-    token = node.issue_token("bench", by="bench")
+    """Run the mix ``rounds`` times against gunicorn serving the node in ``data_dir``."""
     result = Latency(database)
     master: list[int] = []
     extra = {"ENFORCE_SHARE_RATE_LIMIT": "1000000 per minute"}
@@ -266,24 +275,25 @@ def measure(node: Node, data_dir: Path, mix: Sequence[dict[str, Any]], rounds: i
     return result
 
 
-def children(pid: int) -> list[int]:
-    """Pids of ``pid``'s child processes."""
-    with contextlib.suppress(OSError):
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-        return [int(child) for child in text.split()]
-    return []
-
-
 # --- one database --------------------------------------------------------------------------
 
 def run(database: str, url: str | None, path: Path, jwks: dict[str, Any], total: int,
-        rounds: int, root: Path) -> tuple[Load, Latency, list[dict[str, Any]]]:
+        rounds: int, root: Path, memory: bool
+        ) -> tuple[Load, Latency, list[dict[str, Any]], str | None]:
+    """Load, then latency; ``memory``: then a node's memory (1 and 4 workers), as table
+    lines and BENCH figures."""
     data_dir = root / database
     node, _ = Node.initialise(load_config(data_dir, agency="GBR", database_url=url))
     try:
         loaded = load(node, path, jwks, total, database)
         mix = queries(node)
-        return loaded, measure(node, data_dir, mix, rounds, database), mix
+        node.add_user("bench", "analyst", by="bench")
+        token = node.issue_token("bench", by="bench")
+        latency = measure(token, data_dir, mix, rounds, database)
+        table = None
+        if memory:
+            table = memory_table(node_pss(data_dir, token, 1), node_pss(data_dir, token, 4))
+        return loaded, latency, mix, table
     finally:
         node.close()
 
@@ -349,18 +359,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     entries = sum(1 for _ in path.open(encoding="utf-8"))
     runs, mix = [], []
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        loaded, latency, mix = run("sqlite", None, path, jwks, entries, rounds, Path(tmp))
+        loaded, latency, mix, memory = run("sqlite", None, path, jwks, entries, rounds,
+                                           Path(tmp), True)
         runs.append((loaded, latency))
         problem = None if args.sqlite_only else postgres_problem(args.postgres_url)
         if problem:
             print(f"PostgreSQL skipped: {problem}", file=sys.stderr)
         elif not args.sqlite_only:
             with postgres_schema(args.postgres_url) as url:
-                loaded, latency, _ = run("postgresql", url, path, jwks, entries, rounds,
-                                         Path(tmp))
+                loaded, latency, _, _ = run("postgresql", url, path, jwks, entries, rounds,
+                                            Path(tmp), False)
                 runs.append((loaded, latency))
     print(report(runs, mix))
-    print(bench_line(total, entries, runs))
+    assert memory is not None
+    print(f"node memory after a warm-up of search and graph requests (SQLite, {total:,} "
+          f"records):\n{memory[0]}")
+    print(f"{bench_line(total, entries, runs)} {memory[1]}")
 
 
 if __name__ == "__main__":
