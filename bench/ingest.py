@@ -36,10 +36,10 @@ from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
 from enforce_share.records.ingest import ingest
+from enforce_share.records.jsonschema import record_validator
 from enforce_share.records.models import LogHead, Record
 from enforce_share.records.queries import signed
 from enforce_share.records.verify import checked_shape
-from enforce_share.schemas.jsonschema import record_validator
 from enforce_share.signing import jws
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -38,8 +38,8 @@ from enforce_share.config import load_config
 from enforce_share.demo.scenario import generate_scenario
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
+from enforce_share.records.jsonschema import record_validator
 from enforce_share.records.models import LogHead, Record
-from enforce_share.schemas.jsonschema import record_validator
 from enforce_share.sync.puller import sync_round
 
 ROOT = Path(__file__).resolve().parent.parent

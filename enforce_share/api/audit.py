@@ -7,8 +7,8 @@ from typing import Any
 from ..access.roles import ADMIN
 from ..audit import trail
 from ..clock import parse_timestamp, timestamp
-from ..schemas.api import AuditPageSchema, AuditQuerySchema
 from .auth import Blueprint, node
+from .schemas import AuditPageSchema, AuditQuerySchema
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit trail")
 

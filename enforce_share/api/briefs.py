@@ -5,16 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from marshmallow import RAISE
+from marshmallow import RAISE, fields, validate
 
 from ..access.roles import LIAISON
 from ..briefs.service import FORMATS, make_brief
-from ..schemas.briefs import BriefQuerySchema
+from ..records.fields import Agency
+from ..records.schema import Strict
 from .auth import Blueprint, audited, node, principal
 
 blp = Blueprint("briefs", __name__, url_prefix="/api/v1",
                 description="Joint-investigation briefs of cases, from records the caller's "
                             "agency may see")
+
+BRIEF_FORMATS = ("pdf", "html", "md", "bundle")
+
+
+class BriefQuerySchema(Strict):
+    format = fields.String(load_default="pdf", validate=validate.OneOf(BRIEF_FORMATS),
+                           metadata={"description": "pdf, html or md: the brief; bundle: the "
+                                                    "companion signed bundle (JSON Lines, the "
+                                                    "offline-exchange format)."})
+    for_ = Agency(data_key="for", metadata={
+        "description": "format=bundle only: the agency it is for (records go in full where "
+                       "that agency may see them); default the caller's."})
+
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 

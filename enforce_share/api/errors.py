@@ -11,7 +11,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from ..errors import Error
-from ..schemas.api import ErrorSchema
+from .schemas import ErrorSchema
 
 log = logging.getLogger(__name__)
 

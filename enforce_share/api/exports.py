@@ -10,9 +10,9 @@ from marshmallow import RAISE
 
 from ..access.roles import ANALYST
 from ..exports import service
+from ..exports.schema import ExportBundleQuerySchema, ExportQuerySchema
 from ..exports.selection import query_of
 from ..exports.service import Export
-from ..schemas.exports import ExportBundleQuerySchema, ExportQuerySchema
 from .auth import Blueprint, audited, node, principal
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/export",

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Response
 
 from ..access.roles import ADMIN, NODE
-from ..schemas.api import FeedPageSchema, FeedQuerySchema, SyncStatusSchema
 from .auth import Blueprint, audited, node, principal
+from .schemas import FeedPageSchema, FeedQuerySchema, SyncStatusSchema
 
 blp = Blueprint("feed", __name__, url_prefix="/api/v1",
                 description="Node-to-node log feed (HTTP Message Signatures)")

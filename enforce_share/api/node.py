@@ -6,8 +6,8 @@ from typing import Any
 
 from .. import __version__
 from ..access.roles import ADMIN, ANALYST, NODE
-from ..schemas.api import CheckpointQuerySchema, JWKSetSchema, NodeSchema, SignedCheckpointSchema
 from .auth import Blueprint, node
+from .schemas import CheckpointQuerySchema, JWKSetSchema, NodeSchema, SignedCheckpointSchema
 
 blp = Blueprint("node", __name__, url_prefix="/api/v1", description="This node and its logs")
 well_known = Blueprint("well_known", __name__, url_prefix="/.well-known/enforce-share",

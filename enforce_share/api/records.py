@@ -11,14 +11,14 @@ from ..access.roles import ANALYST
 from ..markings import visible
 from ..records.drafts import Draft
 from ..records.queries import get_record, history, list_records, signed
-from ..schemas.api import (
-    DraftSchema,
+from ..records.schema import DraftSchema
+from .auth import Blueprint, audited, node, principal
+from .schemas import (
     RecordPageSchema,
     RecordQuerySchema,
     RecordViewSchema,
     SignedRecordSchema,
 )
-from .auth import Blueprint, audited, node, principal
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1/records",
                 description="Signed enforcement records of every origin held by this node")

@@ -8,19 +8,52 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields
 
 from ..access.roles import ANALYST
-from ..schemas.search import (
-    SavedSearchInSchema,
-    SavedSearchSchema,
-    SearchPageSchema,
-    SearchQuerySchema,
-)
+from ..records.fields import Pattern
+from ..records.schema import Strict
 from ..search.engine import Results
 from ..search.models import SavedSearch
 from ..search.query import Query
+from ..search.schema import SearchQuerySchema
 from .auth import Blueprint, audited, node, principal
+from .schemas import SignedRecordSchema
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1",
                 description="Search records the caller's agency may see; saved searches")
+
+
+class SearchHitSchema(SignedRecordSchema):
+    verified = fields.Boolean(required=True, metadata={
+        "description": "Signed with a key this node trusts and had not revoked by then."})
+    score = fields.Float(required=True, metadata={
+        "description": "Relevance 0-1 (text: title match 1, elsewhere 0.5; names: likeness)."})
+
+
+class SearchPageSchema(Schema):
+    """One page of results, the next page's cursor, and counts over every match."""
+
+    items = fields.List(fields.Nested(SearchHitSchema), required=True)
+    next = fields.String(allow_none=True, required=True)
+    total = fields.Integer(required=True, metadata={"description": "Matches in all pages."})
+    facets = fields.Dict(
+        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        required=True, metadata={"description": "Per facet (origin, type, country, "
+                                                 "hs_chapter, month): value -> matches."})
+
+
+class SavedSearchInSchema(Strict):
+    """POST /api/v1/searches: name a query to run again."""
+
+    name = Pattern(r"^[\w .,:()-]{1,100}$", "1-100 letters, digits, spaces or .,:()-",
+                   required=True)
+    query = fields.Nested(SearchQuerySchema(exclude=("cursor",)), required=True)
+
+
+class SavedSearchSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    query = fields.Dict(required=True)
+    created = fields.String(required=True)
+    last_seen_at = fields.String(allow_none=True, required=True)
 
 
 class SavedRunQuerySchema(Schema):

@@ -16,8 +16,8 @@ from flask import request, session
 from ..access.roles import ADMIN, ANALYST, LIAISON
 from ..audit.trail import Event
 from ..errors import Unauthenticated
-from ..schemas.api import LoginSchema, SessionSchema
 from .auth import Blueprint, node, principal
+from .schemas import LoginSchema, SessionSchema
 
 blp = Blueprint("session", __name__, url_prefix="/api/v1",
                 description="Web sessions: sign in and out with a password")

@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException, NotAcceptable
 from ..access.roles import ANALYST
 from ..errors import Error, InvalidInput, NotFound, Unauthenticated
 from ..exports import taxii
-from ..schemas.exports import TaxiiObjectsQuerySchema
+from ..exports.schema import TaxiiObjectsQuerySchema
 from .auth import Blueprint, audited, node, principal
 from .errors import HTTP_CODES
 

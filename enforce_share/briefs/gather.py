@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from ..errors import NotFound
 from ..graph.view import View
 from ..records.drafts import KEY_TYPES
+from ..records.fields import is_record_id
 from ..records.models import Record
 from ..records.queries import get_record, visible_to
-from ..schemas.fields import is_record_id
 
 #: Record types a case may name that a brief shows (not keys, withdrawals or other cases).
 USED_TYPES = frozenset({"violation", "procurement_trend", "actor", "link"})

@@ -13,11 +13,11 @@ import click
 from ..adapters.bundle_file import bundle_writer
 from ..errors import InvalidInput
 from ..exports import service
+from ..exports.schema import EXPORT_DEFAULT, EXPORT_MAX
 from ..exports.selection import export_query
 from ..markings import AGENCIES
-from ..schemas.exports import EXPORT_DEFAULT, EXPORT_MAX
-from ..schemas.search import SORTS
 from ..search.query import LISTS
+from ..search.schema import SORTS
 from .context import audited, open_node
 from .search import filter_options
 

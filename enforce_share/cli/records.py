@@ -11,8 +11,8 @@ from ..demo.scenario.load import load_own_drafts
 from ..errors import InvalidInput
 from ..records.drafts import Draft
 from ..records.queries import get_record, history, signed
+from ..records.schema import DraftSchema
 from ..records.verify import verify_signed_record
-from ..schemas.api import DraftSchema
 from .context import audited, echo_json, open_node, read_json
 
 

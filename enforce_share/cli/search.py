@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from ..schemas.search import SORTS
 from ..search.engine import Results
 from ..search.query import LISTS, Query
+from ..search.schema import SORTS
 from .context import audited, open_node
 
 TITLE_WIDTH = 60

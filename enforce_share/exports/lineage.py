@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import batches
+from ..records.fields import is_record_id
 from ..records.models import Record
 from ..records.queries import visible_to
-from ..schemas.fields import is_record_id
 
 CHUNK = 500  # ids per IN (...) list
 

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInput, NotFound
 from ..markings import visible
 from ..records.queries import get_record
-from ..schemas.exports import EXPORT_DEFAULT, ExportQuerySchema
-from ..schemas.search import MAX_LIMIT
 from ..search.engine import Hit, search
 from ..search.postings import Postings
 from ..search.query import Query
+from ..search.schema import MAX_LIMIT
 from ..signing.trust import TrustRegistry
+from .schema import EXPORT_DEFAULT, ExportQuerySchema
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..node import Node
-from ..schemas.exports import EXPORT_DEFAULT
 from ..search.query import Query
 from ..signing.node_keys import current_signer
 from ..signing.trust import TrustRegistry
 from ..sync.bundle import export_selection
 from . import csv, stix_bundle
+from .schema import EXPORT_DEFAULT
 from .selection import Selection, select
 
 

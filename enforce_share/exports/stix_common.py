@@ -22,7 +22,7 @@ from stix2 import v21
 from stix2.properties import Property
 
 from ..markings import AGENCIES, TLP_ORDER
-from ..schemas.records import BODY_SCHEMAS
+from ..records.schema import BODY_SCHEMAS
 from .identifiers import agency_id, stix_id
 
 #: The OASIS TLP 2.0 marking-definition extension, and its marking definitions by level.

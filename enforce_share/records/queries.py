@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Gone, InvalidInput, NotFound
 from ..markings import agency_bit
-from ..schemas.fields import is_record_id
+from .fields import is_record_id
 from .models import Record
 
 

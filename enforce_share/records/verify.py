@@ -7,11 +7,11 @@ from typing import Any
 from fastjsonschema import JsonSchemaException
 
 from ..errors import VerificationError
-from ..schemas.fields import escape_controls
-from ..schemas.jsonschema import record_validator
-from ..schemas.records import RecordSchema
 from ..signing.trust import TrustRegistry
 from .drafts import KEY_TYPES
+from .fields import escape_controls
+from .jsonschema import record_validator
+from .schema import RecordSchema
 
 _RECORD = RecordSchema()
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from ..clock import parse_timestamp
 from ..errors import InvalidInput, VerificationError
+from ..records.fields import is_record_id
 from ..records.models import Record
 from ..records.queries import pack_cursor, signed, unpack_cursor, visible_to
-from ..schemas.fields import is_record_id
 from ..signing.trust import TrustRegistry
 from . import fulltext, names
 from .models import SearchDoc

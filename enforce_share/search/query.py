@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from ..errors import InvalidInput
-from ..schemas.search import SearchQuerySchema
+from .schema import SearchQuerySchema
 
 _SCHEMA = SearchQuerySchema()
 LISTS = ("type", "origin", "country", "hs", "eccn", "violation_type", "method", "action",

@@ -25,8 +25,8 @@ from typing import Any
 from ..clock import parse_timestamp
 from ..markings import AGENCIES, agency_bit
 from ..markings import audience as audience_mask
-from ..schemas.search import SEARCHABLE_TYPES as SEARCHABLE  # not keys or withdrawals
 from .names import latin, name_terms
+from .schema import SEARCHABLE_TYPES as SEARCHABLE  # not keys or withdrawals
 
 
 @dataclass(frozen=True)

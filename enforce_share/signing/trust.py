@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from ..clock import parse_timestamp, timestamp
 from ..errors import InvalidInput, VerificationError
-from ..schemas.fields import Timestamp
-from ..schemas.records import PublicJWKSchema, jwk_thumbprint
+from ..records.fields import Timestamp
+from ..records.schema import PublicJWKSchema, jwk_thumbprint
 from . import jws
 from .models import TrustedKey
 

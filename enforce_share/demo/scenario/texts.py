@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enforce_share.schemas.records import PROCUREMENT_METHODS, VIOLATION_TYPES
+from enforce_share.records.schema import PROCUREMENT_METHODS, VIOLATION_TYPES
 
 from .spelling import Weighted
 

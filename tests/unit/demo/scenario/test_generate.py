@@ -20,7 +20,7 @@ from enforce_share.demo.scenario.catalogue import headings
 from enforce_share.demo.scenario.entities import new_company
 from enforce_share.demo.scenario.registrar import Registrar
 from enforce_share.markings import AGENCIES
-from enforce_share.schemas.records import MarkingSchema, body_errors
+from enforce_share.records.schema import MarkingSchema, body_errors
 
 SIZE = 1500
 JUDGEMENTS = ("same_as", "not_same_as")

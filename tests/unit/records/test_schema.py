@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from enforce_share.schemas.records import BODY_SCHEMAS, RecordSchema, body_errors
+from enforce_share.records.schema import BODY_SCHEMAS, RecordSchema, body_errors
 from tests.factories import BODIES
 
 

@@ -273,3 +273,20 @@ class RecordSchema(Strict):
             errors = body_errors(data["type"], data["body"])
             if errors:
                 raise ValidationError(errors)
+
+
+class DraftSchema(Strict):
+    """A draft, as a writer supplies it (POST /api/v1/records, `record add`); the node adds
+    id, origin, seq, created."""
+
+    type = Choice(RECORD_TYPES, required=True)
+    marking = fields.Nested(MarkingSchema, required=True)
+    body = fields.Dict(required=True, metadata={"description": "Type-specific body"})
+    supersedes = RecordId(allow_none=True, load_default=None)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _body(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("type") in RECORD_TYPES and "body" in data:
+            errors = body_errors(data["type"], data["body"])
+            if errors:
+                raise ValidationError(errors)

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from enforce_share.demo.scenario import generate_scenario
 from enforce_share.errors import VerificationError
+from enforce_share.records.jsonschema import record_json_schema
+from enforce_share.records.schema import RecordSchema
 from enforce_share.records.verify import checked_shape
-from enforce_share.schemas.jsonschema import record_json_schema
-from enforce_share.schemas.records import RecordSchema
 
 MARSHMALLOW = RecordSchema()
 

@@ -19,7 +19,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from .fields import is_country, is_currency, is_date, is_timestamp
-from .records import BODY_SCHEMAS, RecordSchema
+from .schema import BODY_SCHEMAS, RecordSchema
 
 #: Formats checked by our own predicates, exactly as the marshmallow fields check them.
 FORMATS = {"date": is_date, "date-time": is_timestamp, "iso3166-alpha2": is_country,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .fields import Agency, Pattern, Text, Timestamp
-from .records import Strict
-from .search import SearchQuerySchema
+from ..records.fields import Agency, Pattern, Text, Timestamp
+from ..records.schema import Strict
+from ..search.schema import SearchQuerySchema
 
 #: The most records one export holds, and how many it holds unless asked.
 EXPORT_MAX, EXPORT_DEFAULT = 10_000, 1_000

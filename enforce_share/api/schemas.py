@@ -8,24 +8,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from webargs.fields import DelimitedList
 
 from ..markings import AGENCIES
-from .fields import Agency, Choice, Pattern, RecordId, Timestamp
-from .records import RECORD_TYPES, MarkingSchema, RecordSchema, Strict, body_errors
-
-
-class DraftSchema(Strict):
-    """POST /api/v1/records: what a writer supplies; the node adds id, origin, seq, created."""
-
-    type = Choice(RECORD_TYPES, required=True)
-    marking = fields.Nested(MarkingSchema, required=True)
-    body = fields.Dict(required=True, metadata={"description": "Type-specific body"})
-    supersedes = RecordId(allow_none=True, load_default=None)
-
-    @validates_schema(skip_on_field_errors=False)
-    def _body(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("type") in RECORD_TYPES and "body" in data:
-            errors = body_errors(data["type"], data["body"])
-            if errors:
-                raise ValidationError(errors)
+from ..records.fields import Agency, Choice, Pattern, RecordId, Timestamp
+from ..records.schema import RECORD_TYPES, RecordSchema
 
 
 class SignedRecordSchema(Schema):

@@ -1,15 +1,14 @@
-"""Schemas of search: the query (API, CLI and saved searches read it here), results, saves."""
+"""The search query as a schema: the API, the CLI, saved searches and exports read it here."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..markings import TLP_ORDER
-from .api import SignedRecordSchema
-from .fields import Agency, Choice, Country, IsoDate, ListOf, Pattern, RecordId, Text
-from .records import ACTION_KINDS, PROCUREMENT_METHODS, VIOLATION_TYPES, Strict
+from ..records.fields import Agency, Choice, Country, IsoDate, ListOf, Pattern, RecordId, Text
+from ..records.schema import ACTION_KINDS, PROCUREMENT_METHODS, VIOLATION_TYPES, Strict
 
 SEARCHABLE_TYPES = ("violation", "procurement_trend", "actor", "case", "link")
 SORTS = ("relevance", "newest", "oldest")
@@ -55,38 +54,3 @@ class SearchQuerySchema(Strict):
     def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
             raise ValidationError("Must not be before `from`.", "to")
-
-
-class SearchHitSchema(SignedRecordSchema):
-    verified = fields.Boolean(required=True, metadata={
-        "description": "Signed with a key this node trusts and had not revoked by then."})
-    score = fields.Float(required=True, metadata={
-        "description": "Relevance 0-1 (text: title match 1, elsewhere 0.5; names: likeness)."})
-
-
-class SearchPageSchema(Schema):
-    """One page of results, the next page's cursor, and counts over every match."""
-
-    items = fields.List(fields.Nested(SearchHitSchema), required=True)
-    next = fields.String(allow_none=True, required=True)
-    total = fields.Integer(required=True, metadata={"description": "Matches in all pages."})
-    facets = fields.Dict(
-        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
-        required=True, metadata={"description": "Per facet (origin, type, country, "
-                                                 "hs_chapter, month): value -> matches."})
-
-
-class SavedSearchInSchema(Strict):
-    """POST /api/v1/searches: name a query to run again."""
-
-    name = Pattern(r"^[\w .,:()-]{1,100}$", "1-100 letters, digits, spaces or .,:()-",
-                   required=True)
-    query = fields.Nested(SearchQuerySchema(exclude=("cursor",)), required=True)
-
-
-class SavedSearchSchema(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    query = fields.Dict(required=True)
-    created = fields.String(required=True)
-    last_seen_at = fields.String(allow_none=True, required=True)

@@ -36,7 +36,7 @@ class _Checked(fields.String):
     """A string that must pass one predicate; the value is kept exactly as sent.
 
     ``json_schema`` states the same rule in JSON Schema terms; it lands in the OpenAPI
-    document and in the compiled record validator (schemas/jsonschema.py).
+    document and in the compiled record validator (records/jsonschema.py).
     """
 
     message = "Invalid value."

@@ -14,9 +14,9 @@ import pytest
 from marshmallow import Schema, ValidationError, fields
 
 from enforce_share.errors import VerificationError
+from enforce_share.records.jsonschema import record_json_schema
+from enforce_share.records.schema import BODY_SCHEMAS, RecordSchema, body_errors
 from enforce_share.records.verify import checked_shape, first_problem
-from enforce_share.schemas.jsonschema import record_json_schema
-from enforce_share.schemas.records import BODY_SCHEMAS, RecordSchema, body_errors
 from tests.factories import BODIES, MARKING
 
 #: Every class of refused character: C0 but tab and line feed, DEL, C1.

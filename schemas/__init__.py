@@ -1,1 +1,0 @@
-"""Marshmallow schemas for record bodies and the HTTP API (installed as enforce_share.schemas)."""
