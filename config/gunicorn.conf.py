@@ -17,11 +17,43 @@ errorlog = "-"
 loglevel = os.environ.get("ENFORCE_SHARE_LOG_LEVEL", "info")
 
 
+# One index per node, not per worker: the master creates the app and reads the search
+# bitmaps and the actor graph once (when_ready), and the workers it forks share those pages
+# copy-on-write; each worker then reads only what was stamped since (post_worker_init).
+preload_app = True
+
+
+def _node(app):
+    return getattr(app, "extensions", {}).get("enforce_share")
+
+
+def when_ready(server):
+    """In the master, before the first fork: read the indexes, close its connections, and
+    freeze what it holds, so that the workers' collections never write to those pages."""
+    import gc
+
+    node = _node(server.app.wsgi())
+    if node is not None:
+        node.warm()
+        node.close()  # no pooled connection may cross a fork
+    gc.collect()
+    gc.freeze()
+
+
+def post_fork(server, worker):
+    """In each worker: connections of its own (the master's were closed; this also covers
+    a node that opened one after)."""
+    node = _node(worker.app.wsgi())
+    if node is not None:
+        node.after_fork()
+
+
 def post_worker_init(worker):
-    """Read the search index in the background as a worker starts, so that the first search
-    does not wait for it (a search that comes earlier waits for the rest)."""
+    """Catch the indexes up in the background as a worker starts (records stored since the
+    master read them), so that the first search does not wait for it (one that comes
+    earlier waits for the rest)."""
     import threading
 
-    node = getattr(worker.wsgi, "extensions", {}).get("enforce_share")
+    node = _node(worker.wsgi)
     if node is not None:
-        threading.Thread(target=node.warm_search, name="search-warm-up", daemon=True).start()
+        threading.Thread(target=node.warm, name="index-catch-up", daemon=True).start()

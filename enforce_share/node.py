@@ -24,6 +24,7 @@ from .clock import parse_timestamp, timestamp
 from .config import CONFIG_FILE, Config, write_config
 from .db import make_engine, make_sessionmaker, transaction, upgrade
 from .errors import InvalidInput, KeyManagementError
+from .graph.analyses import shape_of
 from .graph.service import ActorGraph
 from .graph.view import View
 from .markings import AGENCIES
@@ -169,6 +170,29 @@ class Node:
             log.info("search index: %d documents read in %.1f s", read, time.monotonic() - start)
         except Exception:  # the first search will try again, and report
             log.exception("search warm-up failed")
+
+    def warm(self) -> None:
+        """Read the search bitmaps and this agency's actor graph now, or catch them up.
+
+        gunicorn's master does it before it forks its workers, so that they share one copy
+        of both (copy-on-write) and each reads only what was stamped since; a worker does
+        it again as it starts, in the background (config/gunicorn.conf.py).
+        """
+        self.warm_search()
+        try:
+            start = time.monotonic()
+            view = self.graph_view()
+            shape_of(view.graph)  # clusters and hubs reuse it while the graph is unchanged
+            log.info("actor graph: %d entities in %.1f s", len(view.graph),
+                     time.monotonic() - start)
+        except Exception:  # the first graph request will try again, and report
+            log.exception("actor graph warm-up failed")
+
+    def after_fork(self) -> None:
+        """In a forked process: open connections of its own, leaving the parent's pooled ones
+        to the parent (one connection used by two processes breaks both)."""
+        if self._engine is not None:
+            self._engine.dispose(close=False)
 
     def search(self, query: Query, viewer: str | None = None) -> Results:
         """Run ``query`` for a user of ``viewer``'s agency (default: this node's)."""
