@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -39,6 +39,24 @@ class Base(DeclarativeBase):
     """Declarative base of every table."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+class Storage(Protocol):
+    """A node as its database: its agency and its sessions (``node.Node`` is one). What the
+    modules the Node is built from (sync, demo loading) take, rather than the Node itself."""
+
+    @property
+    def agency(self) -> str:
+        """The agency whose node this is."""
+        ...
+
+    def reading(self) -> AbstractContextManager[Session]:
+        """A read-only session."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[Session]:
+        """One unit of work: committed on success, rolled back on any error."""
+        ...
 
 
 def utcnow() -> datetime:

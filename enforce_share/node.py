@@ -33,6 +33,7 @@ from .records.checkpoints import heartbeat, latest_checkpoint, signed_checkpoint
 from .records.drafts import Draft
 from .records.log import append, ensure_log
 from .records.models import LogHead, Record
+from .search import index as _search_index  # subscribes the search index to the store
 from .search import saved
 from .search.engine import Results, search
 from .search.models import SavedSearch
@@ -134,6 +135,18 @@ class Node:
         return node, kid
 
     # --- records -------------------------------------------------------------------------
+
+    def upgrade_database(self) -> int:
+        """Apply migrations; return how many records wait for the search index (stored
+        before search existed: :meth:`backfill_search` indexes them)."""
+        upgrade(self.engine)
+        with self.reading() as session:
+            return _search_index.pending(session)
+
+    def backfill_search(self, progress: Callable[[int], None] | None = None) -> int:
+        """Index the records that have no search document yet; return how many."""
+        with self.transaction() as session:
+            return _search_index.backfill(session, progress)
 
     def add_records(self, drafts: Sequence[Draft]) -> list[Record]:
         """Validate, number, sign and store drafts in one transaction."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..access.roles import ADMIN
-from ..audit import trail
+from ..audit.service import audit_entries
 from ..clock import parse_timestamp, timestamp
 from .auth import Blueprint, node
 from .schemas import AuditPageSchema, AuditQuerySchema
@@ -23,9 +23,7 @@ def entries(query: dict[str, Any]) -> dict[str, Any]:
         if bound in query:
             query[bound] = timestamp(parse_timestamp(query[bound]))
     limit, actor = query.pop("limit"), query.pop("user", None)
-    with node().reading() as session:
-        rows = [trail.as_dict(entry) for entry in trail.entries(
-            session, actor=actor, limit=limit + 1, **query)]
+    rows = audit_entries(node(), actor=actor, limit=limit + 1, **query)
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": rows, "next": rows[-1]["seq"] if more else None}

@@ -8,10 +8,10 @@ from flask import url_for
 from flask.views import MethodView
 
 from ..access.roles import ANALYST
-from ..markings import visible
 from ..records.drafts import Draft
-from ..records.queries import get_record, history, list_records, signed
+from ..records.queries import signed
 from ..records.schema import DraftSchema
+from ..records.service import record_view, records_page
 from .auth import Blueprint, audited, node, principal
 from .schemas import (
     RecordPageSchema,
@@ -31,10 +31,9 @@ class Records(MethodView):
     @blp.response(200, RecordPageSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """List records, newest first (latest versions unless include_superseded)."""
-        with node().reading() as session:
-            page = list_records(session, viewer=principal().agency, **query)
-            audited(records=[row.id for row in page.rows])
-            return {"items": [signed(row) for row in page.rows], "next": page.next}
+        items, following = records_page(node(), principal().agency, **query)
+        audited(records=[item["record"]["id"] for item in items])
+        return {"items": items, "next": following}
 
     @blp.requires(ANALYST)
     @blp.arguments(DraftSchema)
@@ -56,13 +55,4 @@ class Record(MethodView):
     @blp.alt_response(410, response="GONE")
     def get(self, record_id: str) -> dict[str, Any]:
         """One record, its hash, and every version of it held here (oldest first)."""
-        with node().reading() as session:
-            row = get_record(session, record_id, viewer=principal().agency)
-            versions = [v for v in history(session, row)
-                        if visible(principal().agency, v.origin, v.tlp, v.releasable_to)]
-            return {
-                **signed(row),
-                "hash": row.record_hash,
-                "latest": versions[-1].id,
-                "versions": [{"id": v.id, "seq": v.seq, "created": v.created} for v in versions],
-            }
+        return record_view(node(), record_id, viewer=principal().agency)

@@ -28,6 +28,7 @@ from ..access.roles import ANALYST
 from ..errors import Error, InvalidInput, NotFound, Unauthenticated
 from ..exports import taxii
 from ..exports.schema import TaxiiObjectsQuerySchema
+from ..exports.service import taxii_page
 from .auth import Blueprint, audited, node, principal
 from .errors import HTTP_CODES
 
@@ -135,9 +136,8 @@ def collection(collection_id: str) -> Response:
 
 
 def _page(query: dict[str, Any], collection_id: str) -> taxii.Page:
-    with node().reading() as session:
-        found = taxii.page(session, principal().agency, _collection(collection_id),
-                           taxii.Filters.of(query), query["limit"], query.get("next"))
+    found = taxii_page(node(), principal().agency, _collection(collection_id),
+                       taxii.Filters.of(query), query["limit"], query.get("next"))
     audited(collection=taxii.COLLECTIONS[collection_id], records=found.records)
     return found
 

@@ -6,11 +6,10 @@ import json
 from datetime import timedelta
 
 import click
-from sqlalchemy import select
 
-from ..access.models import ApiToken, User
 from ..access.roles import USER_ROLES
-from ..audit import trail
+from ..access.service import users_and_tokens
+from ..audit.service import audit_entries, verify_audit
 from ..clock import timestamp
 from .context import open_node, operator
 
@@ -66,15 +65,13 @@ def users_disable(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def users_list(ctx: click.Context) -> None:
     """Users, roles, and their tokens (id, expiry, revoked)."""
-    with open_node(ctx).reading() as session:
-        for user in session.scalars(select(User).order_by(User.name)):
-            state = "disabled" if user.disabled else "active"
-            click.echo(f"{user.name}\t{user.role}\t{state}")
-            for token in session.scalars(select(ApiToken).where(ApiToken.user == user.name)
-                                         .order_by(ApiToken.created)):
-                expires = timestamp(token.expires) if token.expires else "never"
-                revoked = f"revoked {timestamp(token.revoked)}" if token.revoked else "valid"
-                click.echo(f"  token {token.id}\texpires {expires}\t{revoked}")
+    for user, tokens in users_and_tokens(open_node(ctx)):
+        state = "disabled" if user.disabled else "active"
+        click.echo(f"{user.name}\t{user.role}\t{state}")
+        for token in tokens:
+            expires = timestamp(token.expires) if token.expires else "never"
+            revoked = f"revoked {timestamp(token.revoked)}" if token.revoked else "valid"
+            click.echo(f"  token {token.id}\texpires {expires}\t{revoked}")
 
 
 @click.group()
@@ -86,8 +83,7 @@ def audit() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Recompute the hash chain; exit 1 naming the first entry that was altered or removed."""
-    with open_node(ctx).reading() as session:
-        verdict = trail.verify(session)
+    verdict = verify_audit(open_node(ctx))
     if verdict.problem:
         raise click.ClickException(f"audit trail broken after {verdict.entries} good "
                                    f"entries: {verdict.problem}")
@@ -101,6 +97,5 @@ def audit_verify(ctx: click.Context) -> None:
 @click.pass_context
 def audit_list(ctx: click.Context, actor: str | None, record: str | None, limit: int) -> None:
     """The newest entries as JSON lines."""
-    with open_node(ctx).reading() as session:
-        for entry in trail.entries(session, actor=actor, record=record, limit=limit):
-            click.echo(json.dumps(trail.as_dict(entry), sort_keys=True))
+    for entry in audit_entries(open_node(ctx), actor=actor, record=record, limit=limit):
+        click.echo(json.dumps(entry, sort_keys=True))

@@ -10,9 +10,9 @@ from tqdm import tqdm
 from ..adapters.bundle_file import BundleFile, bundle_size, bundle_writer, read_bundle
 from ..errors import Error, InvalidInput
 from ..markings import AGENCIES
-from ..signing.node_keys import current_signer
-from ..sync.bundle import export_bundle, import_bundle, parse_since
-from ..sync.bundle_verify import LogProof, verify_bundle
+from ..sync.bundle import import_bundle, parse_since
+from ..sync.bundle_verify import LogProof
+from ..sync.service import check_bundle, export_exchange_bundle
 from .context import audited, open_node, outcome_line
 
 
@@ -41,10 +41,9 @@ def bundle_export(ctx: click.Context, recipient: str, since: dict[str, int], pat
     """Write every log held here, as the feed serves it to a partner, to PATH (.gz: gzip)."""
     node = open_node(ctx)
     recipient = recipient.upper()
-    with node.reading() as session, tqdm(desc="exporting", unit="entry", disable=None) as bar:
-        signer = current_signer(session, node.agency, node.config.keys_dir)
-        with bundle_writer(path, bar.update) as write:
-            spans = export_bundle(session, node.agency, recipient, since, write, signer=signer)
+    with tqdm(desc="exporting", unit="entry", disable=None) as bar, \
+            bundle_writer(path, bar.update) as write:
+        spans = export_exchange_bundle(node, recipient, since, write)
     audited(ctx, "bundle export", recipient=recipient, file=str(path), logs={
         span.origin: [span.after, span.last, span.records] for span in spans})
     for span in spans:
@@ -86,9 +85,9 @@ def bundle_verify(ctx: click.Context, path: Path) -> None:
     record's signature, each log's hash chain and signed checkpoint, against this node's
     trusted keys (exit 0, or 1 with the reason)."""
     node = open_node(ctx)
-    with node.reading() as session, tqdm(total=bundle_size(path), desc="verifying", unit="B",
-                                         unit_scale=True, disable=None) as bar:
-        proof = verify_bundle(session, read_bundle(path, bar.update))
+    with tqdm(total=bundle_size(path), desc="verifying", unit="B", unit_scale=True,
+              disable=None) as bar:
+        proof = check_bundle(node, read_bundle(path, bar.update))
     for log in proof.logs:
         click.echo(_proof_line(log))
     header = proof.header

@@ -9,10 +9,8 @@ from tqdm import tqdm
 
 from ..clock import timestamp
 from ..config import load_config
-from ..db import upgrade
 from ..markings import AGENCIES
 from ..node import Node
-from ..search import index as search_index
 from .context import audited, echo_json, open_node
 
 
@@ -41,12 +39,10 @@ def db() -> None:
 def db_upgrade(ctx: click.Context) -> None:
     """Apply migrations (run before starting gunicorn)."""
     node = open_node(ctx)
-    upgrade(node.engine)
-    with node.transaction() as session:  # records stored before search existed
-        missing = search_index.pending(session)
-        if missing:
-            with tqdm(total=missing, desc="search index", unit="rec", disable=None) as bar:
-                search_index.backfill(session, bar.update)
+    missing = node.upgrade_database()
+    if missing:  # records stored before search existed
+        with tqdm(total=missing, desc="search index", unit="rec", disable=None) as bar:
+            node.backfill_search(bar.update)
     click.echo("database is at the latest revision"
                + (f"; {missing} records added to the search index" if missing else ""))
 
@@ -60,7 +56,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     from ..app import create_app
 
     node = open_node(ctx)
-    upgrade(node.engine)
+    node.upgrade_database()
     create_app(node.config).run(host=host, port=port)
 
 

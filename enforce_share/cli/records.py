@@ -10,8 +10,8 @@ from tqdm import tqdm
 from ..demo.scenario.load import load_own_drafts
 from ..errors import InvalidInput
 from ..records.drafts import Draft
-from ..records.queries import get_record, history, signed
 from ..records.schema import DraftSchema
+from ..records.service import record_view
 from ..records.verify import verify_signed_record
 from .context import audited, echo_json, open_node, read_json
 
@@ -40,14 +40,13 @@ def record_add(ctx: click.Context, path: Path) -> None:
 @click.pass_context
 def record_show(ctx: click.Context, record_id: str, versions: bool) -> None:
     """Print a signed record as {record, jws}: the file `record verify` takes."""
-    with open_node(ctx).reading() as session:
-        row = get_record(session, record_id)
-        audited(ctx, "record show", records=[record_id])
-        if not versions:
-            echo_json(signed(row))
-            return
-        for version in history(session, row):
-            click.echo(f"{version.seq}\t{version.created}\t{version.id}")
+    view = record_view(open_node(ctx), record_id)
+    audited(ctx, "record show", records=[record_id])
+    if not versions:
+        echo_json({"record": view["record"], "jws": view["jws"]})
+        return
+    for version in view["versions"]:
+        click.echo(f"{version['seq']}\t{version['created']}\t{version['id']}")
 
 
 @record.command("verify")

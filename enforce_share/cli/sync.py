@@ -27,11 +27,9 @@ def partners() -> None:
 @click.pass_context
 def partners_add(ctx: click.Context, agency: str, jwks_path: Path, url: str | None) -> None:
     """Trust a partner's keys (from its `keys export`) and record its URL."""
-    from ..partners import add_partner
+    from ..sync.service import trust_partner
 
-    node = open_node(ctx)
-    with node.transaction() as session:
-        _, kids = add_partner(session, node.agency, agency.upper(), read_json(jwks_path), url)
+    kids = trust_partner(open_node(ctx), agency.upper(), read_json(jwks_path), url)
     audited(ctx, "partners add", agency=agency.upper(), kids=kids, url=url)
     click.echo(f"partner {agency.upper()}: trusted {len(kids)} key(s)")
 
@@ -40,13 +38,10 @@ def partners_add(ctx: click.Context, agency: str, jwks_path: Path, url: str | No
 @click.pass_context
 def partners_list(ctx: click.Context) -> None:
     """List partners and their key ids."""
-    from ..partners import list_partners
-    from ..signing.trust import export_jwks
+    from ..sync.service import partners_and_keys
 
-    with open_node(ctx).reading() as session:
-        for partner in list_partners(session):
-            kids = [key["kid"] for key in export_jwks(session, partner.agency)["keys"]]
-            click.echo(f"{partner.agency}\t{partner.url or '-'}\t{', '.join(kids)}")
+    for agency, url, kids in partners_and_keys(open_node(ctx)):
+        click.echo(f"{agency}\t{url or '-'}\t{', '.join(kids)}")
 
 
 @partners.command("unblock")

@@ -17,7 +17,7 @@ from ..search.query import Query
 from ..signing.node_keys import current_signer
 from ..signing.trust import TrustRegistry
 from ..sync.bundle import export_selection
-from . import csv, stix_bundle
+from . import csv, stix_bundle, taxii
 from .schema import EXPORT_DEFAULT
 from .selection import Selection, select
 
@@ -76,3 +76,10 @@ def signed_bundle(node: Node, query: Query, viewer: str,
                                    found.record_ids, write, signer=current_signer(
                                        session, node.agency, node.config.keys_dir))
     return Bundled(written.written, written.withheld, found.total)
+
+
+def taxii_page(node: Node, viewer: str, collection_id: str, filters: taxii.Filters, limit: int,
+               cursor: str | None = None) -> taxii.Page:
+    """Up to ``limit`` objects of a TAXII collection for users of ``viewer``'s agency."""
+    with node.reading() as session:
+        return taxii.page(session, viewer, collection_id, filters, limit, cursor)

@@ -1,13 +1,15 @@
-"""Storing verified rows: insert, index for search, apply effects; one step for every writer.
+"""Storing verified rows: insert, apply effects, tell subscribers; one step for every writer.
 
 Every writer (this node's own log, sync pulls, bundle imports) stores through
-:func:`store_rows`, which stamps each row with the time this node stored it.
+:func:`store_rows`, which stamps each row with the time this node stored it. What is derived
+from records and must change with them in the same transaction (the search index) is written
+by subscribers (:func:`subscribe`): the record store knows nothing of them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from ..clock import parse_timestamp, timestamp
 from ..db import insert_rows
-from ..search.index import index_retired, index_stored
 from .effects import apply_effects
 from .models import Record, StoreClock
 
@@ -27,10 +28,24 @@ _TABLE = Record.__table__
 _COLUMNS = tuple(column.key for column in Record.__table__.columns)
 
 
+Stored = Callable[[Session, Sequence[dict[str, Any]]], None]
+Retired = Callable[[Session, Sequence[str]], None]
+_SUBSCRIBERS: list[tuple[Stored, Retired]] = []
+
+
+def subscribe(stored: Stored, retired: Retired) -> None:
+    """Have ``stored(session, rows)`` called with every batch of rows just stored (each with
+    its ``position``), and ``retired(session, ids)`` with the ids of the records they
+    superseded or withdrew, in the storing transaction. ``search.index`` subscribes when
+    imported (``node`` imports it); subscribing the same pair again changes nothing."""
+    if (stored, retired) not in _SUBSCRIBERS:
+        _SUBSCRIBERS.append((stored, retired))
+
+
 def store_rows(session: Session, rows: Sequence[dict[str, Any]], *, strict: bool) -> None:
     """Insert ``rows`` (``log.row_values``; each gains its ``position`` and ``stored`` time),
-    write their search documents, apply their effects (``effects.apply_effects``) and retire
-    what they retire."""
+    apply their effects (``effects.apply_effects``), and tell the subscribers what was stored
+    and retired."""
     if not rows:
         return
     stored = stored_now(session)
@@ -40,9 +55,12 @@ def store_rows(session: Session, rows: Sequence[dict[str, Any]], *, strict: bool
         row["position"] = position
     insert_rows(session.connection(), _TABLE,
                 [{column: row.get(column) for column in _COLUMNS} for row in rows])
-    index_stored(session, rows)
+    for stored_hook, _ in _SUBSCRIBERS:
+        stored_hook(session, rows)
     apply_effects(session, rows, strict=strict)
-    index_retired(session, [target for row in rows if (target := _retires(row))])
+    retired = [target for row in rows if (target := _retires(row))]
+    for _, retired_hook in _SUBSCRIBERS:
+        retired_hook(session, retired)
 
 
 def take_positions(session: Session, count: int) -> list[int]:

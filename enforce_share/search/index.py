@@ -1,8 +1,8 @@
 """Keeping search documents in step with the record store, in the storing transaction.
 
-``records.store`` calls ``index_stored`` after every insert (own writes, sync, bundles) and
-``index_retired`` after effects retire versions. ``backfill`` indexes records stored before
-search existed (``enforce-share db upgrade`` runs it).
+Subscribed to ``records.store`` on import: ``index_stored`` runs after every insert (own
+writes, sync, bundles) and ``index_retired`` after effects retire versions. ``backfill``
+indexes records stored before search existed (``enforce-share db upgrade`` runs it).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..db import insert_rows
 from ..records.models import Record
+from ..records.store import subscribe
 from . import fulltext
 from .models import SearchDoc, SearchHead
 from .terms import SEARCHABLE, doc_of_row
@@ -91,3 +92,6 @@ def pending(session: Session) -> int:
         select(func.count()).select_from(Record)
         .outerjoin(SearchDoc, SearchDoc.position == Record.position)
         .where(SearchDoc.position.is_(None), Record.type.in_(SEARCHABLE))) or 0
+
+
+subscribe(index_stored, index_retired)

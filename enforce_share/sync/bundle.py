@@ -47,7 +47,7 @@ from .bundle_verify import (
     verify_header,
 )
 from .feed import StoredEntry, feed_page
-from .puller import PAGE, Outcome, apply_page, owed_seqs, resume_point, upgrade
+from .puller import PAGE, Outcome, Puller, apply_page, owed_seqs, resume_point, upgrade
 
 
 @dataclass
@@ -109,7 +109,7 @@ def _export_log(session: Session, recipient: str, origin: str, after: int,
             return span
 
 
-def import_bundle(node: Any, lines: Iterable[Any]) -> list[Outcome]:
+def import_bundle(node: Puller, lines: Iterable[Any]) -> list[Outcome]:
     """Apply a bundle's pages in order, each as the puller applies a page; one outcome a log.
 
     ``lines`` is read twice (a one-shot iterator is first read into memory): the first pass
@@ -138,7 +138,7 @@ def import_bundle(node: Any, lines: Iterable[Any]) -> list[Outcome]:
     return list(outcomes.values())
 
 
-def _checked(node: Any, stream: Iterator[Any]) -> Header:
+def _checked(node: Puller, stream: Iterator[Any]) -> Header:
     """The header of a sound exchange bundle for this node (the first pass of
     :func:`import_bundle`); raise otherwise.
 
@@ -210,7 +210,7 @@ def _check_released(page: dict[str, Any], agency: str, exporter: str, number: in
                 f"{audience!r}): the bundle from {exporter} is refused, nothing stored")
 
 
-def _exporter(node: Any, header: Header) -> str:
+def _exporter(node: Puller, header: Header) -> str:
     """The exporting agency named by an exchange bundle's header meant for this node;
     InvalidInput otherwise."""
     exporter, recipient = header.exporter, header.recipient
@@ -232,7 +232,7 @@ def _exporter(node: Any, header: Header) -> str:
     return exporter
 
 
-def _import_page(node: Any, exporter: str, origin: str, page: dict[str, Any],
+def _import_page(node: Puller, exporter: str, origin: str, page: dict[str, Any],
                  outcome: Outcome) -> None:
     """Upgrade the placeholders owed here that the page's earlier entries give in full, then
     cut it to the entries after the seq held and apply them as a pull would."""
@@ -266,7 +266,7 @@ def _import_page(node: Any, exporter: str, origin: str, page: dict[str, Any],
     outcome.held = progress.heads.get(origin, (held, ""))[0]
 
 
-def _checkpoint_held(node: Any, origin: str, signed: Any) -> bool:
+def _checkpoint_held(node: Puller, origin: str, signed: Any) -> bool:
     """Whether exactly this signed checkpoint (statement and signature) is held already."""
     statement = signed.get("checkpoint") if isinstance(signed, dict) else None
     if not isinstance(statement, dict) or type(statement.get("seq")) is not int or not (

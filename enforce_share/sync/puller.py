@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
+from ..db import Storage, utcnow
 from ..errors import Error, VerificationError
 from ..markings import AGENCIES
 from ..records.ingest import BadEntry, IngestResult, ingest
@@ -43,6 +43,14 @@ class FeedPage(dict[str, Any]):
     def __init__(self, raw: bytes) -> None:
         super().__init__(orjson.loads(raw))
         self.raw = raw
+
+
+class Puller(Storage, Protocol):
+    """The node that pulls: its database, and its trust registry as it stands."""
+
+    def registry(self) -> TrustRegistry:
+        """A snapshot of the trust registry."""
+        ...
 
 
 class Peer(Protocol):
@@ -74,7 +82,7 @@ class Outcome:
     peer_seq: int | None = None  # the seq of the peer's latest checkpoint of the origin
 
 
-def sync_round(node: Any, peers: Sequence[Peer],
+def sync_round(node: Puller, peers: Sequence[Peer],
                report: Callable[[Outcome], None] | None = None,
                progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Pull every other origin's log from every peer, the origin itself first, and ask each
@@ -102,7 +110,7 @@ def sync_round(node: Any, peers: Sequence[Peer],
 Fetched = tuple[dict[str, Any], "list[Future[Verdicts]] | None"]
 
 
-def pull_origin(node: Any, peer: Peer, origin: str, limit: int = PAGE,
+def pull_origin(node: Puller, peer: Peer, origin: str, limit: int = PAGE,
                 prechecker: Prechecker | None = None,
                 progress: Callable[[Outcome], None] | None = None) -> Outcome:
     """Follow ``origin``'s log at ``peer`` until it has nothing new (or fails).
@@ -183,7 +191,7 @@ def _held_hint(page: dict[str, Any]) -> int:
     return held if type(held) is int and held >= 0 else 0
 
 
-def resume_point(node: Any, peer: str, origin: str) -> tuple[int, str | None]:
+def resume_point(node: Puller, peer: str, origin: str) -> tuple[int, str | None]:
     """The seq held of ``origin``'s log, and why ``peer`` may not supply the next (or None)."""
     with node.reading() as session:
         head = session.get(LogHead, origin)
@@ -194,7 +202,7 @@ def resume_point(node: Any, peer: str, origin: str) -> tuple[int, str | None]:
         return held, None
 
 
-def apply_page(node: Any, peer: str, origin: str, held: int, page: dict[str, Any],
+def apply_page(node: Puller, peer: str, origin: str, held: int, page: dict[str, Any],
                verdicts: Verdicts | None = None) -> IngestResult:
     """Verify and store one page of ``origin``'s log after ``held`` from ``peer``, in one go.
 
@@ -236,7 +244,7 @@ def _apply_page(session: Session, own: str, peer: str, origin: str, held: int,
     return result
 
 
-def owed_seqs(node: Any, origin: str, limit: int = OWED_PER_ROUND) -> list[int]:
+def owed_seqs(node: Puller, origin: str, limit: int = OWED_PER_ROUND) -> list[int]:
     """Seqs of ``origin``'s log held here as placeholders of records released to this node."""
     with node.reading() as session:
         return list(session.scalars(select(Placeholder.seq).where(
@@ -244,7 +252,7 @@ def owed_seqs(node: Any, origin: str, limit: int = OWED_PER_ROUND) -> list[int]:
             .order_by(Placeholder.seq).limit(limit)))
 
 
-def fetch_owed(node: Any, peer: Peer, origin: str, outcome: Outcome) -> None:
+def fetch_owed(node: Puller, peer: Peer, origin: str, outcome: Outcome) -> None:
     """Ask ``peer`` for the records of ``origin`` owed to this node (held as placeholders
     whose attested marking releases them here) and upgrade those it gives in full.
 
@@ -268,7 +276,7 @@ def fetch_owed(node: Any, peer: Peer, origin: str, outcome: Outcome) -> None:
             return
 
 
-def upgrade(node: Any, peer: str, origin: str, held: int, entries: list[Any], owed: set[int],
+def upgrade(node: Puller, peer: str, origin: str, held: int, entries: list[Any], owed: set[int],
             outcome: Outcome) -> bool:
     """Store the full records among ``entries`` for the ``owed`` seqs (all at or below
     ``held``) in place of their placeholders; False if the peer's answer was bad."""
@@ -288,7 +296,7 @@ def upgrade(node: Any, peer: str, origin: str, held: int, entries: list[Any], ow
     return True
 
 
-def _quarantine(node: Any, peer: str, origin: str, seq: Any, exc: VerificationError,
+def _quarantine(node: Puller, peer: str, origin: str, seq: Any, exc: VerificationError,
                 entry: Any) -> None:
     with node.transaction() as session:
         session.add(Quarantined(peer=peer, origin=origin,
@@ -297,7 +305,7 @@ def _quarantine(node: Any, peer: str, origin: str, seq: Any, exc: VerificationEr
                                 raw=json.dumps(entry, sort_keys=True)))
 
 
-def _failed(node: Any, peer: str, origin: str, message: str) -> None:
+def _failed(node: Puller, peer: str, origin: str, message: str) -> None:
     with node.transaction() as session:
         state = session.get(SyncState, (peer, origin)) or SyncState(peer=peer, origin=origin)
         state.last_attempt, state.last_error = utcnow(), message
@@ -305,7 +313,7 @@ def _failed(node: Any, peer: str, origin: str, message: str) -> None:
         session.add(state)
 
 
-def _reject(node: Any, peer: str, origin: str, held: int, page: dict[str, Any],
+def _reject(node: Puller, peer: str, origin: str, held: int, page: dict[str, Any],
             exc: VerificationError) -> None:
     """Keep the evidence, block the peer at the bad seq, record the error."""
     if isinstance(exc, Equivocated):  # the origin forked its log: the relay is not to blame

@@ -13,21 +13,50 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from ..config import Config
 from ..errors import ConfigError
 from .puller import Outcome
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "scheduler.lock"
+
+
+class PeerFeed(Protocol):
+    """A partner's feed as the scheduler sees it: whom it pulls, and the connection."""
+
+    agency: str
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        ...
+
+
+class Syncing(Protocol):
+    """The node the scheduler drives (``node.Node``)."""
+
+    config: Config
+
+    def peers(self, only: str | None = None) -> Sequence[PeerFeed]:
+        """Its partners' feeds."""
+        ...
+
+    def sync(self, only: str | None = None) -> list[Outcome]:
+        """One round of pulls from the partners (or the one named)."""
+        ...
+
+    def heartbeat(self) -> Any:
+        """Sign a checkpoint of its own log, so partners know it is alive."""
+        ...
 
 
 @contextmanager
@@ -75,7 +104,7 @@ class Backoff:
             self.not_before.pop(peer, None)
 
 
-def run(node: Any, interval: float, max_backoff: float = 600.0,
+def run(node: Syncing, interval: float, max_backoff: float = 600.0,
         clock: Callable[[], float] = time.monotonic) -> None:
     """Pull every partner every ``interval`` seconds until stopped (SIGTERM / Ctrl-C)."""
     backoff = Backoff(interval, max_backoff)

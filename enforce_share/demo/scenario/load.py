@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from sqlalchemy import select
 
-from ...db import batches
+from ...db import Storage, batches
 from ...errors import InvalidInput
 from ...records.drafts import Draft
 from ...records.models import Record
 
 BATCH = 500
+
+
+class Writer(Storage, Protocol):
+    """A node that signs and stores its own records."""
+
+    def add_records(self, drafts: Sequence[Draft]) -> list[Record]:
+        """Sign and store ``drafts`` in this node's log."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -27,7 +35,7 @@ class Loaded:
     other_origins: int
 
 
-def load_own_drafts(node: Any, path: Path, progress: Callable[[int], None] | None = None
+def load_own_drafts(node: Writer, path: Path, progress: Callable[[int], None] | None = None
                     ) -> Loaded:
     """Store the drafts of ``node``'s agency; skip those already stored (a rerun resumes)."""
     stored = held = skipped = 0
