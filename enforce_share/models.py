@@ -7,8 +7,7 @@ from .partners import Partner
 from .records.models import Checkpoint, LogHead, Placeholder, Record, StoreClock
 from .search.models import SavedSearch, SearchDoc, SearchHead
 from .signing.models import TrustedKey
-from .sync.httpsig import SeenNonce
-from .sync.models import Equivocation, Quarantined, SyncState
+from .sync.models import Equivocation, Quarantined, SeenNonce, SyncState
 
 __all__ = [
     "ApiToken", "AuditEntry", "AuditHead", "Base", "Checkpoint", "Equivocation", "LogHead",

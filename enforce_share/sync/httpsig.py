@@ -24,13 +24,13 @@ from http_message_signatures import (
     algorithms,
 )
 from http_message_signatures.exceptions import HTTPMessageSignaturesException, InvalidSignature
-from sqlalchemy import DateTime, String, delete
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
-from ..db import Base
 from ..errors import Unauthenticated, VerificationError
 from ..signing.trust import TrustRegistry
+from .models import SeenNonce
 
 #: The header naming the node a request is for (its agency code); a covered component.
 TARGET_HEADER = "Enforce-Share-Target"
@@ -41,20 +41,6 @@ MAX_SKEW = timedelta(seconds=300)
 LABEL = "es"
 #: RFC 9421 ``tag``: names the application profile, so signatures for other uses never pass.
 TAG = "enforce-share-feed"
-
-
-class SeenNonce(Base):
-    """Nonces accepted in the last ``MAX_SKEW`` window: a replay finds its nonce here.
-
-    Only requests whose signed target is this node get here, so every row is a nonce of a
-    request to this node: a nonce is bound to its target by the signature.
-    """
-
-    __tablename__ = "seen_nonces"
-
-    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kid: Mapped[str] = mapped_column(String(100))
-    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class _Resolver(HTTPSignatureKeyResolver):

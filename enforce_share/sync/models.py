@@ -1,4 +1,5 @@
-"""Federation state: per peer and origin progress, quarantined records, equivocation proofs."""
+"""Federation state: per peer and origin progress, quarantined records, equivocation proofs,
+and the nonces of signed feed requests seen."""
 
 from __future__ import annotations
 
@@ -57,3 +58,18 @@ class Equivocation(Base):
     #: checkpoint's seq, so anyone can recompute that both cannot hold.
     linking: Mapped[str] = mapped_column(Text, default="{}")
     detected: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SeenNonce(Base):
+    """Nonces of feed requests accepted in the last ``httpsig.MAX_SKEW`` window: a replay
+    finds its nonce here.
+
+    Only requests whose signed target is this node get here, so every row is a nonce of a
+    request to this node: a nonce is bound to its target by the signature.
+    """
+
+    __tablename__ = "seen_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kid: Mapped[str] = mapped_column(String(100))
+    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
