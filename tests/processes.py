@@ -50,8 +50,12 @@ def free_run_of_ports(count: int = 5) -> int:
 
 
 @contextmanager
-def gunicorn_node(data_dir: Path, database_url: str | None, workers: int = 4) -> Iterator[str]:
-    """Run ``gunicorn wsgi:app`` for an initialised node; yield its base URL."""
+def gunicorn_node(data_dir: Path, database_url: str | None, workers: int = 4,
+                  access_log: Path | None = None) -> Iterator[str]:
+    """Run ``gunicorn wsgi:app`` for an initialised node; yield its base URL.
+
+    ``access_log``: a file where each answer is logged as ``<worker pid> <path> <status>``.
+    """
     port = free_port()
     env = {**os.environ, "ENFORCE_SHARE_DATA_DIR": str(data_dir),
            "ENFORCE_SHARE_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
@@ -60,7 +64,8 @@ def gunicorn_node(data_dir: Path, database_url: str | None, workers: int = 4) ->
         env["DATABASE_URL"] = database_url
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-         "--access-logfile", os.devnull, "wsgi:app"],
+         *(["--access-logfile", str(access_log), "--access-logformat", "%(p)s %(U)s %(s)s"]
+           if access_log else ["--access-logfile", os.devnull]), "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
