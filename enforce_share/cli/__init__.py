@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import Error, VerificationError
 from ..records.verify import first_problem
-from . import access, brief, bundle, demo, export, graph, node, records, search, sync
+from . import access, brief, bundle, demo, export, graph, node, records, schemas, search, sync
 
 
 class NodeGroup(click.Group):
@@ -52,5 +52,5 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 for command in (node.init, node.db, node.serve, node.keys, records.record, sync.partners,
                 sync.sync, sync.scheduler, bundle.bundle, access.users, access.audit,
                 search.search, graph.resolve, graph.graph, brief.brief, export.export,
-                demo.federation, demo.generate):  # one module per command group
+                demo.federation, demo.generate, schemas.schemas):  # one module per command group
     main.add_command(command)

@@ -19,6 +19,8 @@ _ECCN = re.compile(r"^(EAR99|[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*)$")
 _TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+#: The same rules as JSON Schema patterns (the published contract, sync/contract.py).
+TIMESTAMP_PATTERN, UUID_PATTERN = _TIMESTAMP.pattern, _UUID.pattern
 #: What text may not hold: the C0 controls but tab and line feed (so CR too: a line ends
 #: with LF alone), DEL and the C1 controls. PostgreSQL cannot store NUL in text at all, and
 #: the others are invisible on screen, break one-line logs, or start terminal escapes.

@@ -26,16 +26,16 @@ FORMATS = {"date": is_date, "date-time": is_timestamp, "iso3166-alpha2": is_coun
            "iso4217": is_currency}
 
 
-def _nullable_to_type(node: Any) -> None:
+def nullable_to_type(node: Any) -> None:
     """OpenAPI 3.0's ``nullable`` becomes JSON Schema's ``type: [T, "null"]``, in place."""
     if isinstance(node, dict):
         if node.pop("nullable", False):
             node["type"] = [node["type"], "null"]
         for value in node.values():
-            _nullable_to_type(value)
+            nullable_to_type(value)
     elif isinstance(node, list):
         for value in node:
-            _nullable_to_type(value)
+            nullable_to_type(value)
 
 
 @cache
@@ -51,7 +51,7 @@ def record_json_schema() -> dict[str, Any]:
          "then": {"properties": {"body": convert(body)}}}
         for name, body in BODY_SCHEMAS.items()
     ]
-    _nullable_to_type(schema)
+    nullable_to_type(schema)
     return {"$schema": "http://json-schema.org/draft-07/schema#",
             "title": "enforce-share record", **schema}
 
