@@ -58,6 +58,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+#: For a test whose PostgreSQL run adds little (its storage path is tested on PostgreSQL
+#: elsewhere): SQLite in `make test`, PostgreSQL in `make test-slow`, both in CI.
+postgresql_is_slow = pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],
+    indirect=True)
+
+
 @contextmanager
 def fresh_schema(server: str) -> Iterator[str]:
     """A URL whose connections work in a new, empty PostgreSQL schema, dropped afterwards."""
