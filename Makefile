@@ -6,7 +6,7 @@ DEMO   ?= .demo/federation
 RECORDS ?= 3000
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run stop status test lint bench clean
+.PHONY: run stop status test test-slow lint bench clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@# Debian packages, only when missing: Pango and HarfBuzz's subsetter (WeasyPrint lays out
@@ -32,11 +32,15 @@ stop: $(VENV)/.installed
 status: $(VENV)/.installed
 	$(ES) federation status --dir $(DEMO)
 
-## test: lint, then the whole suite on SQLite and PostgreSQL (127.0.0.1:5432, database test),
-## in two processes (pytest-xdist; TEST_WORKERS=0 runs it in one)
-TEST_WORKERS ?= 2
+## test: lint, then the suite but its `slow` tests, on SQLite and PostgreSQL (127.0.0.1:5432,
+## database test), one process per core (pytest-xdist; TEST_WORKERS=0 runs it in one);
+## test-slow: the `slow` tests alone (real processes, second-database runs); CI runs both
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed lint
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not slow"
+
+test-slow: $(VENV)/.installed
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m slow
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
