@@ -14,7 +14,7 @@ from enforce_share.audit import trail
 from enforce_share.db import utcnow
 from enforce_share.exports.identifiers import collection_id
 
-from ..conftest import client_as, token_for
+from ..conftest import client_as, postgresql_is_slow, token_for
 
 SHARED = {"tlp": "green", "releasable_to": ["GBR", "USA"]}
 ROLES = ("analyst", "liaison", "admin")
@@ -88,6 +88,7 @@ def call(app, token, method, path, record, drafts):
     return client.open(path, method=method)
 
 
+@postgresql_is_slow  # each endpoint's reads and writes are tested on PostgreSQL in its file
 @pytest.mark.parametrize("method, path, allowed", ENDPOINTS)
 @pytest.mark.parametrize("role", [None, *ROLES])
 def test_each_role_against_each_endpoint(app, tokens, record, drafts, method, path, allowed,

@@ -37,7 +37,7 @@ from enforce_share.sync.bundle import import_bundle
 from enforce_share.sync.bundle_verify import verify_bundle
 from enforce_share.sync.puller import pull_origin
 
-from ..conftest import client_as, make_node, token_for
+from ..conftest import client_as, make_node, postgresql_is_slow, token_for
 from .test_bundle import LocalPeer, jose_verified, published
 from .test_openapi_fuzz import CHECKS
 
@@ -237,6 +237,8 @@ def coloured(image: Image.Image, colour: str, tolerance: int = 40) -> int:
     return int((distance <= tolerance).sum())
 
 
+# The PDF is laid out from what the md and html briefs hold, which are read on both databases.
+@postgresql_is_slow
 def test_the_pdf_reads_right_with_its_banner_and_pictures(world, node: Node, tmp_path) -> None:
     made = make_brief(node, world["C"], "GBR", "pdf")
     assert made.content.startswith(b"%PDF-")
@@ -262,6 +264,7 @@ def test_the_pdf_reads_right_with_its_banner_and_pictures(world, node: Node, tmp
     assert [line.split()[2] for line in images.splitlines()[2:]].count("image") == 2
 
 
+@pytest.mark.slow  # generates and loads a scenario: the pictures are tested on `world` above
 def test_a_brief_of_the_demo_federation_renders_with_its_pictures(tmp_path) -> None:
     """The demo federation's data (the scenario generator's, each agency's share signed by
     its own node), pulled by GBR as sync would; the brief of the case GBR sees drawing on
@@ -334,6 +337,7 @@ def unsigned(content: bytes) -> bytes:
     return json.dumps(header).encode() + b"\n" + rest
 
 
+@postgresql_is_slow
 def test_the_same_records_give_the_same_pdf_but_for_its_time(world, node: Node,
                                                              tmp_path) -> None:
     first = make_brief(node, world["C"], "GBR", "pdf", generated="2026-11-01T09:00:00Z")

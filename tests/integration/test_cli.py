@@ -437,6 +437,7 @@ def test_console_script_initialises_a_node(tmp_path) -> None:
     assert f"signing key {key['kid']}" in created.stdout
 
 
+@pytest.mark.slow  # two processes; the lock itself: tests/unit/sync/test_scheduler.py
 def test_a_second_scheduler_process_of_one_node_exits(tmp_path) -> None:
     """Exactly one scheduler per node, however it is started."""
     script = Path(sys.executable).with_name("enforce-share")

@@ -35,7 +35,7 @@ from enforce_share.records.verify import verify_signed_record
 from enforce_share.sync.bundle import import_bundle
 from enforce_share.sync.bundle_verify import verify_bundle
 
-from ..conftest import client_as, relay, token_for
+from ..conftest import client_as, postgresql_is_slow, relay, token_for
 from ..factories import DraftFactory
 
 SHARED = {"tlp": "amber", "releasable_to": ["GBR", "USA"]}
@@ -336,6 +336,7 @@ def test_limit_cuts_the_export_and_the_header_counts_all(world, api) -> None:
                - {None}) == 1
 
 
+@postgresql_is_slow  # refused before any query
 @pytest.mark.parametrize(("query", "field"), [
     ("limit=0", "limit"), ("limit=10001", "limit"), ("type=key", "type"),
     ("cursor=abc", "cursor"), ("tlp=white", "tlp"), ("from=2026-13-01", "from"),

@@ -27,7 +27,7 @@ from enforce_share.sync.feed import feed_page
 from enforce_share.sync.models import Equivocation, Quarantined, SyncState
 from enforce_share.sync.status import sync_status
 
-from ..conftest import make_node
+from ..conftest import make_node, postgresql_is_slow
 from ..malicious_peer import serving
 
 SHARED = {"tlp": "green", "releasable_to": ["GBR", "USA", "CAN"]}
@@ -148,6 +148,8 @@ def test_forged_page_is_quarantined_and_nothing_stored(usa, gbr, attacker, chang
     assert [o["blocked_seq"] for o in status["origins"] if o["origin"] == "GBR"] == [4]
 
 
+# The helpers' verdicts come before any storage; quarantine on PostgreSQL is tested above.
+@postgresql_is_slow
 @pytest.mark.parametrize("gbr", [2 * MIN_ENTRIES + 50], indirect=True)
 @pytest.mark.parametrize("change, reason", FORGERIES)
 def test_forgery_in_a_page_the_helpers_check_is_found_at_its_seq(usa, gbr, attacker, change,
