@@ -138,8 +138,8 @@ def node_memory(records: int, seed: int) -> tuple[str, str]:
                 for batch in batches(as_gbr(generate_scenario(records, seed)), 2000):
                     node.add_records(batch)
                     bar.update(len(batch))
-            node.add_user("bench", "analyst", by="bench")
-            token = node.issue_token("bench", by="bench")
+            node.add_user("bench", "analyst")
+            token = node.issue_token("bench").token
         finally:
             node.close()
         return memory_table(node_pss(data_dir, token, 1), node_pss(data_dir, token, 4))

@@ -287,8 +287,8 @@ def run(database: str, url: str | None, path: Path, jwks: dict[str, Any], total:
     try:
         loaded = load(node, path, jwks, total, database)
         mix = queries(node)
-        node.add_user("bench", "analyst", by="bench")
-        token = node.issue_token("bench", by="bench")
+        node.add_user("bench", "analyst")
+        token = node.issue_token("bench").token
         latency = measure(token, data_dir, mix, rounds, database)
         table = None
         if memory:

@@ -59,6 +59,15 @@ SESSION_KEY = "session.key"
 PUBLIC_MARKING = {"tlp": "clear", "releasable_to": list(AGENCIES)}
 
 
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new API token: the secret (shown once), its id and expiry (for the audit trail)."""
+
+    token: str
+    id: str
+    expires: str | None
+
+
 @dataclass
 class Node:
     """One partner agency's node: configuration and database, opened lazily."""
@@ -267,36 +276,29 @@ class Node:
 
     # --- people and the audit trail ------------------------------------------------------
 
-    def add_user(self, name: str, role: str, password: str | None = None, *, by: str) -> None:
-        """Create a user (see access.users.add_user); audited as done ``by``."""
+    # Use cases do not audit: the door a person came in by does, once per use (an API
+    # request: api.auth; a command: cli.context.audited), naming what the use touched.
+
+    def add_user(self, name: str, role: str, password: str | None = None) -> None:
+        """Create a user (see access.users.add_user)."""
         with self.transaction() as session:
             users.add_user(session, name, role, password)
-            trail.append(session, Event(by, "users add", "ok", target={"user": name,
-                                                                      "role": role}))
 
-    def issue_token(self, name: str, valid_for: timedelta | None = None, *, by: str) -> str:
-        """A new API token for ``name`` (returned once, only its hash is kept); audited."""
+    def issue_token(self, name: str, valid_for: timedelta | None = None) -> IssuedToken:
+        """A new API token for ``name`` (returned once, only its hash is kept)."""
         with self.transaction() as session:
             token, row = users.issue_token(session, name, valid_for)
-            trail.append(session, Event(by, "users token", "ok", target={
-                "user": name, "token": row.id,
-                "expires": timestamp(row.expires) if row.expires else None}))
-            return token
+            return IssuedToken(token, row.id, timestamp(row.expires) if row.expires else None)
 
-    def revoke_token(self, token_id: str, *, by: str) -> str:
-        """Revoke an API token by id; return its user's name; audited."""
+    def revoke_token(self, token_id: str) -> str:
+        """Revoke an API token by id; return its user's name."""
         with self.transaction() as session:
-            row = users.revoke_token(session, token_id)
-            trail.append(session, Event(by, "users revoke-token", "ok", target={
-                "user": row.user, "token": token_id}))
-            return row.user
+            return users.revoke_token(session, token_id).user
 
-    def disable_user(self, name: str, *, by: str) -> int:
-        """Disable a user and revoke their tokens; return how many; audited."""
+    def disable_user(self, name: str) -> int:
+        """Disable a user and revoke their tokens; return how many."""
         with self.transaction() as session:
-            revoked = users.disable_user(session, name)
-            trail.append(session, Event(by, "users disable", "ok", target={"user": name}))
-            return revoked
+            return users.disable_user(session, name)
 
     def session_secret(self) -> bytes:
         """The key signing web session cookies: ``DATA_DIR/session.key`` (0600), made once."""

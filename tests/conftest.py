@@ -112,8 +112,8 @@ def app(node: Node) -> Iterator[Flask]:
 
 def token_for(node: Node, name: str, role: str) -> str:
     """A new user of ``role`` on ``node`` and an API token of theirs."""
-    node.add_user(name, role, by="test")
-    return node.issue_token(name, by="test")
+    node.add_user(name, role)
+    return node.issue_token(name).token
 
 
 def client_as(app: Flask, token: str | None) -> FlaskClient:

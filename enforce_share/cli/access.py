@@ -11,7 +11,7 @@ from ..access.roles import USER_ROLES
 from ..access.service import users_and_tokens
 from ..audit.service import audit_entries, verify_audit
 from ..clock import timestamp
-from .context import open_node, operator
+from .context import audited, open_node
 
 
 @click.group()
@@ -29,7 +29,8 @@ def users_add(ctx: click.Context, name: str, role: str, password: bool) -> None:
     """Add a user NAME with a role."""
     secret = click.prompt("Password", hide_input=True, confirmation_prompt=True) \
         if password else None
-    open_node(ctx).add_user(name, role, secret, by=operator())
+    open_node(ctx).add_user(name, role, secret)
+    audited(ctx, "users add", user=name, role=role)
     click.echo(f"user {name}: {role}")
 
 
@@ -40,7 +41,9 @@ def users_add(ctx: click.Context, name: str, role: str, password: bool) -> None:
 @click.pass_context
 def users_token(ctx: click.Context, name: str, days: int) -> None:
     """Issue an API token for NAME; it is printed once (only its hash is kept)."""
-    click.echo(open_node(ctx).issue_token(name, timedelta(days=days), by=operator()))
+    issued = open_node(ctx).issue_token(name, timedelta(days=days))
+    audited(ctx, "users token", user=name, token=issued.id, expires=issued.expires)
+    click.echo(issued.token)
 
 
 @users.command("revoke-token")
@@ -48,7 +51,8 @@ def users_token(ctx: click.Context, name: str, days: int) -> None:
 @click.pass_context
 def users_revoke_token(ctx: click.Context, token_id: str) -> None:
     """Revoke the token TOKEN_ID (as `users list` shows it)."""
-    user = open_node(ctx).revoke_token(token_id, by=operator())
+    user = open_node(ctx).revoke_token(token_id)
+    audited(ctx, "users revoke-token", user=user, token=token_id)
     click.echo(f"revoked token {token_id} of {user}")
 
 
@@ -57,7 +61,8 @@ def users_revoke_token(ctx: click.Context, token_id: str) -> None:
 @click.pass_context
 def users_disable(ctx: click.Context, name: str) -> None:
     """Disable NAME and revoke all their tokens."""
-    revoked = open_node(ctx).disable_user(name, by=operator())
+    revoked = open_node(ctx).disable_user(name)
+    audited(ctx, "users disable", user=name)
     click.echo(f"disabled {name}; revoked {revoked} token(s)")
 
 

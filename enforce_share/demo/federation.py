@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..access.models import User
+from ..audit.trail import Event
 from ..config import load_config
 from ..errors import ConfigError
 from ..markings import AGENCIES
@@ -99,10 +100,14 @@ def _analyst_token(node: Node, path: Path) -> None:
     with node.reading() as session:
         known = session.get(User, DEMO_USER) is not None
     if not known:
-        node.add_user(DEMO_USER, "liaison", by="federation up")
-    token = node.issue_token(DEMO_USER, timedelta(days=30), by="federation up")
+        node.add_user(DEMO_USER, "liaison")
+        node.audit(Event("federation up", "users add", "ok",
+                         target={"user": DEMO_USER, "role": "liaison"}))
+    issued = node.issue_token(DEMO_USER, timedelta(days=30))
+    node.audit(Event("federation up", "users token", "ok", target={
+        "user": DEMO_USER, "token": issued.id, "expires": issued.expires}))
     with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as out:
-        out.write(token + "\n")
+        out.write(issued.token + "\n")
 
 
 def check_ports(root: Path, base_port: int) -> None:

@@ -12,7 +12,7 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def browser(app, node):
     """A browser-like client over HTTPS (the session cookie is Secure), and a user."""
-    node.add_user("ivy", "analyst", PASSWORD, by="test")
+    node.add_user("ivy", "analyst", PASSWORD)
     client = app.test_client()
     client.environ_base["wsgi.url_scheme"] = "https"
     return client
@@ -65,7 +65,7 @@ def test_signing_out_ends_the_session(browser) -> None:
 
 def test_a_disabled_users_session_stops(browser, node) -> None:
     sign_in(browser)
-    node.disable_user("ivy", by="test")
+    node.disable_user("ivy")
     assert browser.get("/api/v1/records").status_code == 401
 
 

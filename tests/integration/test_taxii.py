@@ -300,7 +300,7 @@ def test_bad_credentials_on_taxii_are_a_401_naming_basic(app, node: Node) -> Non
     token = token_for(node, "tip", "analyst")
     other = token_for(node, "other", "analyst")
     revoked = token_for(node, "gone", "analyst")
-    node.revoke_token(revoked.split("_")[1], by="test")
+    node.revoke_token(revoked.split("_")[1])
     wrong_secret = token[:-1] + ("A" if token[-1] != "A" else "B")
     refused = [
         basic(f"tip:{other}".encode()),  # another user's token
