@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from enforce_share.records.models import Record
 from enforce_share.records.verify import verify_signed_record
 
+from ..conftest import postgresql_is_slow
+
 
 def stored_count(node) -> int:
     with node.reading() as session:
@@ -133,6 +135,7 @@ def test_filter_by_origin(client, drafts) -> None:
     assert len(client.get("/api/v1/records?origin=GBR&type=actor").json["items"]) == 1
 
 
+@postgresql_is_slow  # refused before any query
 @pytest.mark.parametrize("query, field", [
     ("limit=0", "limit"), ("limit=501", "limit"), ("type=rumour", "type"),
     ("origin=FRA", "origin"), ("cursor=not-a-cursor", "cursor"),

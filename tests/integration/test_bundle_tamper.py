@@ -26,6 +26,7 @@ from enforce_share.sync.bundle_verify import verify_bundle
 from enforce_share.sync.models import Quarantined
 from enforce_share.sync.puller import sync_round
 
+from ..conftest import postgresql_is_slow
 from ..promise import LocalPeer as FeedOf
 from . import test_bundle
 from .test_bundle import Cli, holdings, signer_of, write_lines
@@ -119,6 +120,8 @@ HEADER_FIELDS = [
 ]
 
 
+# A header is refused before anything is stored: on PostgreSQL in the slow suite.
+@postgresql_is_slow
 @pytest.mark.parametrize(("tamper", "made_for", "reason", "detail"), HEADER_FIELDS)
 def test_a_changed_header_field_is_refused_and_nothing_stored(
         cli, tmp_path, gbr, aus, tamper, made_for, reason, detail) -> None:
@@ -180,6 +183,7 @@ def _revoked_gbr_key(gbr: Node, usa: Node) -> NodeSigner:
     return NodeSigner(old_kid, load_private_key(gbr.config.keys_dir, old_kid))
 
 
+@postgresql_is_slow  # refused at the header, as above
 @pytest.mark.parametrize(("key_of", "reason"), [
     pytest.param(_unknown_key, "unknown_kid", id="unknown"),
     pytest.param(_usa_key, "wrong_agency", id="another-partner"),
@@ -282,6 +286,7 @@ def test_a_full_record_not_released_to_the_importer_refuses_the_whole_bundle(
 # --- version 1 bundles, whose header was not signed ---------------------------------------
 
 
+@postgresql_is_slow  # refused at the header
 @pytest.mark.parametrize("old", ["enforce-share/1", "enforce-share-selection/1"])
 def test_old_format_names_are_refused(cli, tmp_path, gbr, aus, old) -> None:
     lines = exported(gbr)
@@ -296,6 +301,7 @@ def test_old_format_names_are_refused(cli, tmp_path, gbr, aus, old) -> None:
     assert_nothing_stored(aus, before)
 
 
+@postgresql_is_slow  # refused at the header
 def test_an_unsigned_header_of_the_new_format_is_refused(cli, tmp_path, gbr, aus) -> None:
     lines = exported(gbr)
     lines[0] = lines[0]["header"]  # the statement without its signature
