@@ -24,6 +24,7 @@ def resolve(ctx: click.Context) -> None:
     node = open_node(ctx)
     with tqdm(desc="reading records", unit="rec", disable=None) as bar:
         node.rebuild_graph(bar.update)
+    audited(ctx, "resolve")
     view = node.graph_view()
     graph, index = view.graph, node.actor_graph.index
     matched = sum(1 for kind, _ in index.events if kind == "match")
@@ -48,6 +49,7 @@ def clusters(ctx: click.Context, min_agencies: int, limit: int, as_json: bool) -
     """Connected groups of actors reported by several agencies, most agencies first."""
     view = open_node(ctx).graph_view()
     found = analyses.cross_jurisdiction_clusters(view.graph, min_agencies, limit)
+    audited(ctx, "graph clusters", entities=[cluster["id"] for cluster in found])
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
@@ -85,6 +87,7 @@ def paths(ctx: click.Context, actor: str, to: str, country: str | None,
 def hubs(ctx: click.Context, limit: int) -> None:
     """Intermediaries and freight forwarders bridging jurisdictions, by betweenness."""
     found, method = analyses.hubs(open_node(ctx).graph_view().graph, limit)
+    audited(ctx, "graph hubs", limit=limit)
     click.echo(f"{'betweenness':>11} {'degree':>6}  {'countries':<24} name")
     for hub in found:
         click.echo(f"{hub['betweenness']:>11.6f} {hub['degree']:>6}  "

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from enforce_share.audit import trail
 from enforce_share.cli import main
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
@@ -188,6 +189,10 @@ def test_resolve_and_graph_commands(world, node: Node) -> None:
     assert result.exit_code == 0 and out.read_bytes().startswith(b"<?xml")
     result = runner.invoke(main, [*home, "graph", "paths", world["U2"]])
     assert result.exit_code != 0 and result.output.count("\n") == 1
+    with node.reading() as session:  # each command that read the graph left its entry
+        actions = [entry.action for entry in trail.entries(session, limit=100)]
+    assert {"resolve", "graph clusters", "graph paths", "graph hubs",
+            "graph neighbourhood"} <= set(actions)
 
 
 def test_the_latest_judgement_of_a_pair_wins(world, api, node: Node) -> None:
