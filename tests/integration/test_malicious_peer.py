@@ -280,6 +280,28 @@ def test_made_up_placeholders_short_of_the_checkpoint_are_never_kept(usa, gbr,
     assert stored(usa) == 7 and blocked_seq(usa, "GBR") is None
 
 
+def test_a_true_hash_under_another_marking_is_refused(usa, gbr, attacker) -> None:
+    """A relay cannot pass a record released to this node off as one that is not (so that it
+    is never asked for again): the marking is part of the stub the origin's chain attests."""
+    page = genuine(gbr)
+    index = max(i for i, entry in enumerate(page["entries"]) if "record" in entry)
+    record = page["entries"][index]["record"]
+    assert "USA" in record["marking"]["releasable_to"]  # released to the puller
+    hidden = copy.deepcopy(page)
+    hidden["entries"][index] = {"origin": "GBR", "seq": record["seq"], "id": record["id"],
+                                "hash": jws.record_hash(jws.canonical(record)),
+                                "marking": {"tlp": "amber", "releasable_to": ["GBR"]}}
+    outcome = gbr_outcome(pull_through(usa, attacker, hidden))
+    assert outcome.error.startswith("chain_mismatch")
+    assert (stored(usa), stored(usa, Placeholder)) == (0, 0)
+    with serving(lambda origin, after, limit: genuine(gbr, after, limit)) as url:
+        with usa.transaction() as session:
+            add_partner(session, "USA", "GBR", gbr.jwks(), url)
+        usa.sync("GBR")
+    with usa.reading() as session:
+        assert session.scalar(select(Record.id).where(Record.id == record["id"]))
+
+
 def forged_checkpoint(gbr, seq: int, head: str) -> dict:
     """A checkpoint GBR's own key signs for a history other than its log: a fork."""
     with gbr.reading() as session:
