@@ -29,8 +29,12 @@ class Clusters:
         return root
 
     def keep_apart(self, a: str, b: str) -> None:
-        """A ``not_same_as`` judgement."""
+        """A ``not_same_as`` judgement (or a conflict). Records already in one cluster stay
+        in it: union-find cannot split one (forming the clusters again can), and a cluster
+        kept apart from itself broke every later join of it."""
         root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return
         self._apart.setdefault(root_a, set()).add(root_b)
         self._apart.setdefault(root_b, set()).add(root_a)
 

@@ -31,6 +31,19 @@ def test_judgements_hold_through_merges() -> None:
     assert clusters.join("C", "E") and not clusters.join("C", "A")
 
 
+def test_keeping_apart_records_already_together_breaks_no_later_join() -> None:
+    """A conflict arriving after a chain joined its two records (bench/graph.py's full
+    scenario met one) made the cluster apart from itself: its next join raised KeyError,
+    and every graph read of the node failed."""
+    clusters = Clusters({"A": 1, "B": 2, "C": 0})
+    assert clusters.join("A", "B")
+    clusters.keep_apart("A", "B")
+    assert clusters.join("B", "C")
+    assert as_sets(clusters.groups("ABC")) == {frozenset("ABC")}
+    clusters.keep_apart("A", "D")  # judgements on the cluster still hold after the join
+    assert not clusters.join("D", "C")
+
+
 def test_same_as_joins_what_the_scorer_would_not() -> None:
     groups = cluster("ABC", ORDER, [], same_as=[("C", "A")])
     assert as_sets(groups) == {frozenset("AC"), frozenset("B")}
