@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import networkx as nx
 import pytest
 
@@ -89,6 +91,37 @@ def test_hubs_are_forwarders_bridging_countries_by_betweenness() -> None:
         analyses.EXACT_UP_TO, analyses.PIVOTS = limits
     assert "sampled" in method and sampled[0]["id"] == "hub"
     assert sampled[0]["betweenness"] == pytest.approx(exact["hub"], rel=0.5)
+
+
+def test_many_small_components_score_as_each_alone() -> None:
+    """Betweenness of every small component in one call equals taking each on its own (a
+    call per component cost the whole graph each time: 70,000 entities timed out)."""
+    graph, rng = nx.Graph(), random.Random(3)
+    countries = ("US", "RU", "AE", "TR", "CN", "AM")
+    for component in range(60):
+        size = rng.randint(3, 9)
+        names = [f"c{component}n{i}" for i in range(size)]
+        for name in names:
+            entity(graph, name, "GBR", rng.choice(countries),
+                   rng.choice(("freight_forwarder", "intermediary", "exporter")))
+        for i in range(1, size):  # a random tree, and a chord or two
+            link(graph, names[i], names[rng.randrange(i)])
+        for _ in range(rng.randint(0, 2)):
+            a, b = rng.sample(names, 2)
+            link(graph, a, b)
+    graph.graph["version"] = 1
+    found, method = analyses.hubs(graph, limit=1000)
+    assert "exact" in method and len(found) > 20
+    shape = analyses.shape_of(graph)
+    scale = 1.0 / ((len(shape.nodes) - 1) * (len(shape.nodes) - 2) / 2)
+    alone = {}
+    for component in shape.igraph.connected_components():
+        values = shape.igraph.betweenness(vertices=component, directed=False,
+                                          sources=component, targets=component)
+        alone.update({shape.nodes[v]: round(value * scale, 6)
+                      for v, value in zip(component, values, strict=True)})
+    assert {hub["id"]: hub["betweenness"] for hub in found} == {
+        hub["id"]: alone[hub["id"]] for hub in found}
 
 
 def test_a_hub_must_bridge_two_countries() -> None:
