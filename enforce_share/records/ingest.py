@@ -26,7 +26,7 @@ from .entries import checked_stub, entry_hash, is_placeholder, record_stub, stub
 from .log import ensure_log, row_values
 from .models import LogHead, Placeholder, Record
 from .precheck import Verdict, Verdicts
-from .store import CHUNK, store_rows
+from .store import store_rows
 from .verify import checked_shape
 
 
@@ -201,6 +201,8 @@ def _held_again(session: Session, registry: TrustRegistry, entry: Any, origin: s
 
 
 Markings = dict[tuple[str, str], tuple[str, list[str]]]
+#: Ids per IN list (well under every database's limit of parameters).
+CHUNK = 1000
 
 
 def _retired(record: Any) -> str | None:

@@ -21,11 +21,9 @@ from ..db import insert_rows
 from .effects import apply_effects
 from .models import Record, StoreClock
 
-#: Ids per IN list (well under every database's limit of parameters).
-CHUNK = 1000
 _TABLE = Record.__table__
 #: The columns a row gives.
-_COLUMNS = tuple(column.key for column in Record.__table__.columns)
+_COLUMNS = tuple(column.key for column in _TABLE.columns)
 
 
 Stored = Callable[[Session, Sequence[dict[str, Any]]], None]

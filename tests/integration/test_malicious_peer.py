@@ -170,15 +170,20 @@ def test_a_genuine_page_the_helpers_check_is_stored(usa, gbr, attacker, helpers)
     assert outcome.prechecked == outcome.stored  # the helpers' verdicts were used
 
 
+def sync_from_the_origin(usa, gbr, only: str | None = None):
+    """USA trusts GBR itself, serving its genuine log, and syncs (from ``only``, or all)."""
+    with serving(lambda origin, after, limit: genuine(gbr, after, limit)) as url:
+        with usa.transaction() as session:
+            add_partner(session, "USA", "GBR", gbr.jwks(), url)
+        return usa.sync(only)
+
+
 def test_blocked_peer_is_not_asked_again_but_the_origin_supplies_the_seq(usa, gbr,
                                                                         attacker) -> None:
     pull_through(usa, attacker, forge(genuine(gbr), 3, change_byte))
     again = gbr_outcome(pull_through(usa, attacker, genuine(gbr)))
     assert again.error == "blocked at seq 4" and stored(usa) == 0
-    with serving(lambda origin, after, limit: genuine(gbr, after, limit)) as url:
-        with usa.transaction() as session:
-            add_partner(session, "USA", "GBR", gbr.jwks(), url)
-        outcomes = usa.sync()
+    outcomes = sync_from_the_origin(usa, gbr)
     assert stored(usa) == 7
     (direct,) = [o for o in outcomes if (o.peer, o.origin) == ("GBR", "GBR")]
     assert (direct.stored, direct.error) == (7, None)
@@ -272,10 +277,7 @@ def test_made_up_placeholders_short_of_the_checkpoint_are_never_kept(usa, gbr,
     assert outcome.error.startswith("chain_mismatch")
     assert (stored(usa), stored(usa, Placeholder)) == (0, 0)
     # the honest origin is not blamed: its log arrives whole
-    with serving(lambda origin, after, limit: genuine(gbr, after, limit)) as url:
-        with usa.transaction() as session:
-            add_partner(session, "USA", "GBR", gbr.jwks(), url)
-        outcomes = usa.sync("GBR")
+    outcomes = sync_from_the_origin(usa, gbr, "GBR")
     assert [o.error for o in outcomes if o.origin == "GBR"] == [None]
     assert stored(usa) == 7 and blocked_seq(usa, "GBR") is None
 
@@ -294,10 +296,7 @@ def test_a_true_hash_under_another_marking_is_refused(usa, gbr, attacker) -> Non
     outcome = gbr_outcome(pull_through(usa, attacker, hidden))
     assert outcome.error.startswith("chain_mismatch")
     assert (stored(usa), stored(usa, Placeholder)) == (0, 0)
-    with serving(lambda origin, after, limit: genuine(gbr, after, limit)) as url:
-        with usa.transaction() as session:
-            add_partner(session, "USA", "GBR", gbr.jwks(), url)
-        usa.sync("GBR")
+    sync_from_the_origin(usa, gbr, "GBR")
     with usa.reading() as session:
         assert session.scalar(select(Record.id).where(Record.id == record["id"]))
 
