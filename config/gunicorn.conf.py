@@ -17,9 +17,10 @@ errorlog = "-"
 loglevel = os.environ.get("ENFORCE_SHARE_LOG_LEVEL", "info")
 
 
-# One index per node, not per worker: the master creates the app and reads the search
-# bitmaps and the actor graph once (when_ready), and the workers it forks share those pages
-# copy-on-write; each worker then reads only what was stamped since (post_worker_init).
+# One index per node, not per worker: the master creates the app, starts the node's graph
+# index process (the one holder of its actor graph, which the workers ask) and reads the
+# search bitmaps once (when_ready); the workers it forks share those pages copy-on-write and
+# each reads only what was stamped since (post_worker_init).
 preload_app = True
 
 
@@ -28,16 +29,28 @@ def _node(app):
 
 
 def when_ready(server):
-    """In the master, before the first fork: read the indexes, close its connections, and
-    freeze what it holds, so that the workers' collections never write to those pages."""
+    """In the master, before the first fork: start the graph index process, read the
+    search bitmaps, close its connections, and freeze what it holds, so that the workers'
+    collections never write to those pages."""
     import gc
 
     node = _node(server.app.wsgi())
     if node is not None:
+        try:
+            node.start_graph_index()
+        except Exception:  # each worker then holds a graph of its own: slower to start, larger
+            server.log.exception("graph index process not started")
         node.warm()
         node.close()  # no pooled connection may cross a fork
     gc.collect()
     gc.freeze()
+
+
+def on_exit(server):
+    """In the master, as it leaves: stop the graph index process."""
+    node = _node(server.app.wsgi())
+    if node is not None:
+        node.stop_graph_index()
 
 
 def post_fork(server, worker):

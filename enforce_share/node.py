@@ -24,7 +24,11 @@ from .clock import parse_timestamp, timestamp
 from .config import CONFIG_FILE, Config, write_config
 from .db import make_engine, make_sessionmaker, transaction, upgrade
 from .errors import InvalidInput, KeyManagementError
+from .graph import questions
+from .graph import server as graph_server
 from .graph.analyses import shape_of
+from .graph.questions import Asker, GraphQuestions
+from .graph.server import IndexProcess
 from .graph.service import ActorGraph
 from .graph.view import View
 from .markings import AGENCIES
@@ -77,6 +81,8 @@ class Node:
     _sessions: sessionmaker[Session] | None = field(default=None, repr=False)
     _postings: Postings | None = field(default=None, repr=False)
     _graph: ActorGraph | None = field(default=None, repr=False)
+    _index: IndexProcess | None = field(default=None, repr=False)
+    _asker: Asker | None = field(default=None, repr=False)
 
     @property
     def agency(self) -> str:
@@ -194,13 +200,19 @@ class Node:
             log.exception("search warm-up failed")
 
     def warm(self) -> None:
-        """Read the search bitmaps and this agency's actor graph now, or catch them up.
+        """Read the search bitmaps and (unless the node's index process holds it) this
+        agency's actor graph now, or catch them up.
 
         gunicorn's master does it before it forks its workers, so that they share one copy
-        of both (copy-on-write) and each reads only what was stamped since; a worker does
-        it again as it starts, in the background (config/gunicorn.conf.py).
+        of the bitmaps (copy-on-write) and each reads only what was stamped since; a worker
+        does it again as it starts, in the background (config/gunicorn.conf.py).
         """
         self.warm_search()
+        if self._index is None:
+            self.warm_graph()
+
+    def warm_graph(self) -> None:
+        """Read this agency's actor graph now, or catch it up."""
         try:
             start = time.monotonic()
             view = self.graph_view()
@@ -258,6 +270,27 @@ class Node:
         if self._graph is None:
             self._graph = ActorGraph()
         return self._graph
+
+    @property
+    def graph(self) -> GraphQuestions:
+        """Questions to the actor graph: put to the node's index process when one runs
+        (under gunicorn, see :meth:`start_graph_index`), else answered in this process."""
+        if self._asker is None:
+            self._asker = questions.local(self.graph_view)
+        return GraphQuestions(self._asker)
+
+    def start_graph_index(self) -> None:
+        """Start the node's index process, the one holder of its actor graph, and put this
+        process's graph questions to it, as every process forked from this one will
+        (gunicorn's master, before it forks its workers)."""
+        self._index = graph_server.start(self.config)
+        self._asker = graph_server.IndexClient(self._index.address, self._index.authkey,
+                                               questions.local(self.graph_view))
+
+    def stop_graph_index(self) -> None:
+        """Stop the index process this process started, if any."""
+        if self._index is not None:
+            self._index.stop()
 
     def graph_view(self, viewer: str | None = None) -> View:
         """The actor graph users of ``viewer``'s agency (default: this node's) see, current."""

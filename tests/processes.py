@@ -51,10 +51,13 @@ def free_run_of_ports(count: int = 5) -> int:
 
 @contextmanager
 def gunicorn_node(data_dir: Path, database_url: str | None, workers: int = 4,
-                  access_log: Path | None = None) -> Iterator[str]:
+                  access_log: Path | None = None, error_log: Path | None = None,
+                  master: list[int] | None = None) -> Iterator[str]:
     """Run ``gunicorn wsgi:app`` for an initialised node; yield its base URL.
 
-    ``access_log``: a file where each answer is logged as ``<worker pid> <path> <status>``.
+    ``access_log``: a file where each answer is logged as ``<worker pid> <path> <status>``;
+    ``error_log``: a file for what the node's processes log; ``master``: the master's pid is
+    appended to it.
     """
     port = free_port()
     env = {**os.environ, "ENFORCE_SHARE_DATA_DIR": str(data_dir),
@@ -62,12 +65,17 @@ def gunicorn_node(data_dir: Path, database_url: str | None, workers: int = 4,
            "ENFORCE_SHARE_LOG_LEVEL": "warning"}
     if database_url:
         env["DATABASE_URL"] = database_url
+    errors = error_log.open("wb") if error_log else None
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"),
          *(["--access-logfile", str(access_log), "--access-logformat", "%(p)s %(U)s %(s)s"]
            if access_log else ["--access-logfile", os.devnull]), "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors or subprocess.PIPE,
     )
+    if errors:
+        errors.close()  # the processes hold it
+    if master is not None:
+        master.append(process.pid)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process)
@@ -79,14 +87,16 @@ def gunicorn_node(data_dir: Path, database_url: str | None, workers: int = 4,
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stderr.close()
+        if process.stderr:
+            process.stderr.close()
 
 
 def _wait_ready(base: str, process: subprocess.Popen, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+            said = process.stderr.read().decode()[-2000:] if process.stderr else ""
+            raise RuntimeError(f"gunicorn exited: {said}")
         try:
             with urllib.request.urlopen(f"{base}/api/v1/node", timeout=2) as response:
                 if response.status == 200:

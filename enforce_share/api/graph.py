@@ -9,8 +9,9 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from ..access.roles import ANALYST
 from ..errors import InvalidInput
-from ..graph import analyses, service
+from ..graph import analyses
 from ..graph.picture import FORMATS, draw
+from ..graph.questions import GraphQuestions
 from ..records.fields import Country, RecordId, Text
 from ..records.schema import Strict
 from .auth import Blueprint, audited, node, principal
@@ -92,8 +93,8 @@ class NeighbourhoodQuerySchema(Strict):
 
 
 
-def view() -> Any:
-    return node().graph_view(principal().agency)
+def graph() -> GraphQuestions:
+    return node().graph
 
 
 @blp.route("/entities")
@@ -102,7 +103,7 @@ def view() -> Any:
 @blp.response(200, EntityPageSchema)
 def entities(query: dict[str, Any]) -> dict[str, Any]:
     """Actor records resolved into entities (the same company however each agency spelt it)."""
-    items = service.entities(view(), query["min_agencies"], query["limit"] + 1,
+    items = graph().entities(principal().agency, query["min_agencies"], query["limit"] + 1,
                              query.get("after"))
     more = len(items) > query["limit"]
     items = items[: query["limit"]]
@@ -117,7 +118,7 @@ def entities(query: dict[str, Any]) -> dict[str, Any]:
 @blp.alt_response(404, response="NOT_FOUND")
 def matches(query: dict[str, Any], record_id: str) -> list[dict[str, Any]]:
     """Candidates scored against this actor record, best first, each with its features."""
-    found = service.matches(view(), record_id, query["limit"])
+    found = graph().matches(principal().agency, record_id, query["limit"])
     audited(records=[record_id, *(match["actor"] for match in found)])
     return found
 
@@ -128,8 +129,7 @@ def matches(query: dict[str, Any], record_id: str) -> list[dict[str, Any]]:
 @blp.response(200, ClusterSchema(many=True))
 def clusters(query: dict[str, Any]) -> list[dict[str, Any]]:
     """Connected groups of entities reported by several agencies, most agencies first."""
-    return analyses.cross_jurisdiction_clusters(view().graph, query["min_agencies"],
-                                                query["limit"])
+    return graph().clusters(principal().agency, query["min_agencies"], query["limit"])
 
 
 @blp.route("/graph/paths")
@@ -141,8 +141,9 @@ def paths(query: dict[str, Any]) -> dict[str, Any]:
     """Shortest paths from an actor to listed entities, or to end users in a country."""
     if query["to"] == "end_user" and "country" not in query:
         raise InvalidInput("to=end_user needs a country", {"country": ["Required."]})
-    found = service.paths(view(), query["from_"], query["to"], query.get("country"),
-                          query.get("list"), query["max_hops"], query["limit"])
+    found = graph().paths(principal().agency, query["from_"], query["to"],
+                          query.get("country"), query.get("list"), query["max_hops"],
+                          query["limit"])
     return {"from": query["from_"], "paths": found}
 
 
@@ -152,8 +153,7 @@ def paths(query: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200)
 def hubs(query: dict[str, Any]) -> dict[str, Any]:
     """Intermediaries and freight forwarders bridging jurisdictions, by betweenness."""
-    found, method = analyses.hubs(view().graph, query["limit"])
-    return {"hubs": found, "betweenness": method}
+    return graph().hubs(principal().agency, query["limit"])
 
 
 @blp.route("/graph/neighbourhood/<record_id>")
@@ -164,8 +164,8 @@ def hubs(query: dict[str, Any]) -> dict[str, Any]:
 def neighbourhood(query: dict[str, Any], record_id: str) -> Any:
     """The entities within ``hops`` of an actor: JSON, or a picture (svg, png) coloured by
     reporting agency."""
-    centre, graph = service.neighbourhood(view(), record_id, query["hops"])
-    audited(records=sorted({m for _, data in graph.nodes(data=True) for m in data["members"]}))
+    centre, near = graph().neighbourhood(principal().agency, record_id, query["hops"])
+    audited(records=sorted({m for _, data in near.nodes(data=True) for m in data["members"]}))
     if query["format"] == "json":
-        return analyses.as_json(graph, centre)
-    return Response(draw(graph, centre, query["format"]), mimetype=FORMATS[query["format"]])
+        return analyses.as_json(near, centre)
+    return Response(draw(near, centre, query["format"]), mimetype=FORMATS[query["format"]])

@@ -5,7 +5,7 @@ agency may see them (markings.visible), each in its latest version."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
-from ..graph.view import View
 from ..records.drafts import KEY_TYPES
 from ..records.fields import is_record_id
 from ..records.models import Record
@@ -51,8 +50,10 @@ def body(row: Record) -> dict[str, Any]:
     return json.loads(row.canonical)["body"]
 
 
-def gather(session: Session, view: View, case_id: str, viewer: str) -> Evidence:
-    """The evidence of the case ``case_id`` for users of ``viewer``'s agency.
+def gather(session: Session, network_of: Callable[[Sequence[str]], nx.Graph], case_id: str,
+           viewer: str) -> Evidence:
+    """The evidence of the case ``case_id`` for users of ``viewer``'s agency, its actors'
+    network from ``network_of`` (``GraphQuestions.network`` for that viewer).
 
     NotFound if the id is not a case record the viewer may see; Gone if it was withdrawn.
     """
@@ -73,7 +74,7 @@ def gather(session: Session, view: View, case_id: str, viewer: str) -> Evidence:
             _use(session, evidence, party["actor"], viewer)
     for trend in related_trends(session, [v.id for v in violations], viewer):
         evidence.rows.setdefault(trend.id, trend)
-    evidence.network = _network(session, evidence, view, viewer)
+    evidence.network = _network(session, evidence, network_of, viewer)
     return evidence
 
 
@@ -117,22 +118,21 @@ def related_trends(session: Session, violation_ids: list[str], viewer: str) -> l
     return sorted(found.values(), key=lambda row: (row.origin, row.seq))
 
 
-def _network(session: Session, evidence: Evidence, view: View, viewer: str) -> nx.Graph:
+def _network(session: Session, evidence: Evidence,
+             network_of: Callable[[Sequence[str]], nx.Graph], viewer: str) -> nx.Graph:
     """The entities of the brief's actors and the relations between them that the brief's
     records tell; every actor record of those entities joins the evidence."""
-    entities = sorted({entity for row in evidence.of_type("actor")
-                       if (entity := view.entity_of(row.id)) is not None})
+    resolved = network_of([row.id for row in evidence.of_type("actor")])
     network = nx.Graph()
-    for entity in entities:
-        data = view.graph.nodes[entity]
+    for entity, data in sorted(resolved.nodes(data=True)):
         for member in data["members"]:
             _use(session, evidence, member, viewer)
         agencies = {evidence.rows[m].origin for m in data["members"] if m in evidence.rows}
         network.add_node(entity, name=data.get("name", entity), agencies=agencies,
                          members=sorted(data["members"]), countries=set(data["countries"]),
                          roles=set(data["roles"]))
-    for a, b in _pairs(view.graph.subgraph(entities).edges):
-        data = view.graph.edges[a, b]
+    for a, b in _pairs(resolved.edges):
+        data = resolved.edges[a, b]
         records = set(data["records"]) & set(evidence.rows)
         if records:
             network.add_edge(a, b, kinds=set(data["kinds"]), records=records)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..clock import timestamp
@@ -82,9 +83,8 @@ def make_brief(node: Node, case_id: str, viewer: str, fmt: str, *,
         raise InvalidInput("A recipient applies to the bundle format only",
                            {"for": ["Only with format=bundle."]})
     generated = generated or generation_time()
-    view = node.graph_view(viewer)
     with node.reading() as session:
-        evidence = gather(session, view, case_id, viewer)
+        evidence = gather(session, partial(node.graph.network, viewer), case_id, viewer)
         context = content(evidence, TrustRegistry.load(session))
         records = [row.id for row in evidence.ordered()]
         if fmt == "bundle":

@@ -175,3 +175,16 @@ def as_json(graph: nx.Graph, centre: str | None = None) -> dict[str, Any]:
                   for (a, b), data in sorted(
                       (tuple(sorted(pair)), graph.edges[pair]) for pair in graph.edges)],
     }
+
+
+def from_json(data: dict[str, Any]) -> nx.Graph:
+    """The graph ``as_json`` wrote, its node and edge attributes as sets again."""
+    graph = nx.Graph()
+    for node in data["nodes"]:
+        graph.add_node(node["id"], name=node["name"], members=list(node["members"]),
+                       **{key: set(node[key]) for key in ("agencies", "countries", "listings",
+                                                          "roles")})
+    for edge in data["edges"]:
+        graph.add_edge(edge["a"], edge["b"], **{key: set(edge[key]) for key in (
+            "kinds", "details", "records", "agencies")})
+    return graph

@@ -8,6 +8,7 @@ import json
 import re
 import stat
 import subprocess
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -283,9 +284,9 @@ def test_a_brief_of_the_demo_federation_renders_with_its_pictures(tmp_path) -> N
         for agency, other in nodes.items():
             if agency != "GBR":
                 assert pull_origin(gbr, LocalPeer(other, "GBR"), agency).error is None
-        view = gbr.graph_view()
+        network_of = partial(gbr.graph.network, "GBR")
         with gbr.reading() as session:
-            cases = [gather(session, view, case_id, "GBR") for case_id in session.scalars(
+            cases = [gather(session, network_of, case_id, "GBR") for case_id in session.scalars(
                 select(Record.id).where(Record.type == "case", Record.superseded_by.is_(None),
                                         Record.withdrawn_by.is_(None), visible_to("GBR")))]
         richest = max(cases, key=lambda e: (len(e.network.edges) > 0, len(
