@@ -15,7 +15,8 @@ memory:
    to the index and the view. Target: < 50 ms each.
 4. A node's memory: the scenario's records stored in a GBR node (SQLite), served by gunicorn
    with 1 and with 4 workers, each warmed up by search and graph requests; PSS summed over
-   master and workers (shared pages counted once). Target: 4 workers < 1.5 x 1 worker.
+   master, graph index process and workers (shared pages counted once). Target: 4 workers
+   < 1.5 x 1 worker.
 """
 
 from __future__ import annotations

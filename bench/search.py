@@ -14,7 +14,8 @@ wait while the fresh worker still reads the index (it starts reading as it boots
 p50/p95/p99 latency (target p95 < 100 ms), with each query's first ask apart (text matches
 are kept per worker and only grow: asking again reads what arrived since). Last, on SQLite,
 a node's memory: nodes of 1 and of 4 workers, each warmed up by search and graph requests,
-summed over master and workers as PSS (shared pages counted once), and their ratio.
+summed over master, graph index process and workers as PSS (shared pages counted once), and
+their ratio.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from .graph import questions
 from .graph import server as graph_server
 from .graph.analyses import shape_of
 from .graph.questions import Asker, GraphQuestions
-from .graph.server import IndexProcess
+from .graph.server import IndexProcess, IndexUnavailable
 from .graph.service import ActorGraph
 from .graph.view import View
 from .markings import AGENCIES
@@ -200,8 +200,8 @@ class Node:
             log.exception("search warm-up failed")
 
     def warm(self) -> None:
-        """Read the search bitmaps and (unless the node's index process holds it) this
-        agency's actor graph now, or catch them up.
+        """Read the search bitmaps and this agency's actor graph now, or catch them up; the
+        graph is read by the node's index process if one was started (this waits for it).
 
         gunicorn's master does it before it forks its workers, so that they share one copy
         of the bitmaps (copy-on-write) and each reads only what was stamped since; a worker
@@ -210,6 +210,12 @@ class Node:
         self.warm_search()
         if self._index is None:
             self.warm_graph()
+            return
+        try:  # it reads the graph meanwhile: the workers fork once it answers
+            self._index.wait()
+        except IndexUnavailable:
+            log.exception("graph index process failed: each process holds a graph of its own")
+            self._index = self._asker = None
 
     def warm_graph(self) -> None:
         """Read this agency's actor graph now, or catch it up."""
@@ -282,7 +288,8 @@ class Node:
     def start_graph_index(self) -> None:
         """Start the node's index process, the one holder of its actor graph, and put this
         process's graph questions to it, as every process forked from this one will
-        (gunicorn's master, before it forks its workers)."""
+        (gunicorn's master, before it forks its workers; :meth:`warm` waits until it has
+        read the graph)."""
         self._index = graph_server.start(self.config)
         self._asker = graph_server.IndexClient(self._index.address, self._index.authkey,
                                                questions.local(self.graph_view))

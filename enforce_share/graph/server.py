@@ -52,8 +52,9 @@ log = logging.getLogger(__name__)
 READY = b"ready\n"
 #: The longest question read (a brief's actor ids are the longest): larger ones are refused.
 MAX_QUESTION = 4 * 1024 * 1024
-#: Seconds the starter waits for the process to listen.
-START_TIMEOUT = 60.0
+#: Seconds the starter waits at most for the process to read the graph (a million records
+#: hold some 400,000 actors: minutes); a process that fails says so at once.
+READ_TIMEOUT = 1800.0
 
 
 class IndexUnavailable(Error):
@@ -72,6 +73,28 @@ class IndexProcess:
     authkey: bytes = field(repr=False)
     directory: Path
 
+    ready: bool = False
+
+    def wait(self, timeout: float = READ_TIMEOUT) -> None:
+        """Return once the process has read the graph and answers (at once if it did);
+        IndexUnavailable, the process stopped, if it failed or took longer than ``timeout``
+        seconds."""
+        if self.ready:
+            return
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            readable, _, _ = select.select([stdout], [], [], timeout)
+            if not readable or stdout.readline() != READY:
+                raise IndexUnavailable(f"the graph index process did not start (exit code "
+                                       f"{self.process.poll()})")
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            stdout.close()
+        self.ready = True
+
     def stop(self) -> None:
         """Stop the process and remove its socket's directory."""
         if self.process.poll() is None:
@@ -85,7 +108,8 @@ class IndexProcess:
 
 
 def start(config: Config) -> IndexProcess:
-    """Start the index process of the node ``config`` describes; returns once it listens."""
+    """Start the index process of the node ``config`` describes; it reads the graph while
+    the caller goes on (:meth:`IndexProcess.wait` for it to answer)."""
     directory = Path(tempfile.mkdtemp(prefix="enforce-share-graph-"))  # mode 0700
     address, authkey = str(directory / "socket"), secrets.token_bytes(32)
     settings = {item.name: getattr(config, item.name) for item in dataclasses.fields(config)}
@@ -93,20 +117,14 @@ def start(config: Config) -> IndexProcess:
     process = subprocess.Popen([sys.executable, "-m", "enforce_share.graph.server"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     running = IndexProcess(process, address, authkey, directory)
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None
     try:
         process.stdin.write(json.dumps({"config": settings, "address": address,
                                         "authkey": authkey.hex()}).encode() + b"\n")
         process.stdin.close()
-        readable, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
-        if not readable or process.stdout.readline() != READY:
-            raise IndexUnavailable(f"the graph index process did not start (exit code "
-                                   f"{process.poll()})")
     except BaseException:
         running.stop()
         raise
-    finally:
-        process.stdout.close()
     return running
 
 
@@ -127,7 +145,7 @@ class IndexClient:
                 connection.send_bytes(request)
                 reply = orjson.loads(connection.recv_bytes())
                 break
-            except (OSError, EOFError):
+            except (OSError, EOFError, AuthenticationError):
                 self._local.held = None
                 if attempt == 2:
                     return self._unreachable(question, viewer, *args)
@@ -230,8 +248,8 @@ def _leave_with(parent: int, directory: Path) -> None:
 
 
 def main() -> None:
-    """The index process: settings on standard input, ``READY`` on standard output once it
-    listens, then it reads the graph and answers."""
+    """The index process: settings on standard input; it listens, reads the graph, says
+    ``READY`` on standard output, and answers."""
     from ..node import Node  # the node's code imports this module
 
     parent = os.getppid()
@@ -246,16 +264,10 @@ def main() -> None:
     os.chmod(settings["address"], 0o600)
     threading.Thread(target=_leave_with, args=(parent, Path(settings["address"]).parent),
                      daemon=True).start()
+    node.warm_graph()  # a client that comes early waits in the listen queue
     os.write(1, READY)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the starter reads no more
-    one_at_a_time = threading.Lock()
-
-    def warm() -> None:
-        with one_at_a_time:
-            node.warm_graph()
-
-    threading.Thread(target=warm, name="graph-warm-up", daemon=True).start()
-    serve(listener, authkey, node.graph.ask, one_at_a_time)
+    serve(listener, authkey, node.graph.ask, threading.Lock())
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ def every_question(graph: GraphQuestions, viewer: str, ids: dict[str, str]) -> d
 @pytest.fixture
 def index(node: Node) -> Any:
     running = start(node.config)
+    running.wait(60)
     yield running
     running.stop()
 
@@ -135,6 +136,7 @@ def test_the_index_process_leaves_with_the_process_that_started_it(node: Node) -
          "from enforce_share.config import load_config\n"
          "from enforce_share.graph.server import start\n"
          f"running = start(load_config({str(node.config.data_dir)!r}))\n"
+         "running.wait(60)\n"
          "print(running.process.pid, running.address, flush=True)\n"
          "time.sleep(600)\n"],
         stdout=subprocess.PIPE, env={**os.environ, **(
@@ -150,6 +152,20 @@ def test_the_index_process_leaves_with_the_process_that_started_it(node: Node) -
         time.sleep(0.2)
     assert not _alive(int(pid))
     assert not Path(address.decode()).parent.exists()  # its socket's directory went too
+
+
+def _index_processes_of(parent: int) -> list[int]:
+    """Pids of the graph index processes ``parent`` started (from any of its threads)."""
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat_file.read_text().split(") ")[-1].split()[1])
+            command = (stat_file.parent / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if ppid == parent and b"enforce_share.graph.server" in command:
+            found.append(int(stat_file.parent.name))
+    return found
 
 
 def _alive(pid: int) -> bool:
@@ -173,11 +189,8 @@ def test_a_gunicorn_node_holds_one_graph_and_its_workers_answer_without_it(
         deadline = time.monotonic() + 30
         while len(children.read_text().split()) < 3 and time.monotonic() < deadline:
             time.sleep(0.1)  # the second worker may still be starting
-        commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes()
-                    for pid in children.read_text().split()}
-        (index_pid,) = [pid for pid, command in commands.items()
-                        if b"enforce_share.graph.server" in command]
-        assert len(commands) == 3  # two workers and the one index
+        assert len(children.read_text().split()) == 3  # two workers and the one index
+        (index_pid,) = _index_processes_of(master[0])
 
         def entities() -> list[dict[str, Any]]:
             answered = http.get(f"{base}/api/v1/entities", timeout=60)
@@ -187,9 +200,25 @@ def test_a_gunicorn_node_holds_one_graph_and_its_workers_answer_without_it(
         for _ in range(4):  # both workers, through the index process
             assert entities() == local["entities"]
         assert b"unreachable" not in errors.read_bytes()
-        os.kill(int(index_pid), signal.SIGKILL)
+        os.kill(index_pid, signal.SIGKILL)
         for _ in range(4):  # each worker now answers from a graph of its own, the same
             assert entities() == local["entities"]
         around = http.get(f"{base}/api/v1/graph/neighbourhood/{held['hidden']}", timeout=60)
         assert around.status_code == 404  # still only what GBR may see
     assert b"graph index process unreachable" in errors.read_bytes()
+
+
+def test_a_node_whose_index_process_fails_to_start_answers_from_its_own_graph(
+        node: Node, held: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    expected = every_question(node.graph, "GBR", held)
+    starting = Node(node.config)
+    starting.start_graph_index()
+    for pid in _index_processes_of(os.getpid()):
+        os.kill(pid, signal.SIGKILL)
+    try:
+        starting.warm()  # waits for the index process, finds it dead, falls back
+        assert "graph index process failed" in caplog.text
+        assert every_question(starting.graph, "GBR", held) == expected
+    finally:
+        starting.stop_graph_index()
+        starting.close()
