@@ -25,10 +25,19 @@ SEVERAL = "#555555"
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
 
+#: Settings of every picture: stable ids inside the SVG, and text drawn as written, never
+#: read as mathematics (a name holding ``$...$`` made matplotlib fail, or set it in italics).
+STYLE = {"svg.hashsalt": "enforce-share", "text.parse_math": False}
+
+
 def draw(graph: nx.Graph, centre: str | None = None, fmt: str = "svg",
          title: str | None = None) -> bytes:
     """The picture of ``graph`` (``fmt``: svg or png); ``centre`` drawn larger, outlined."""
-    plt.rcParams["svg.hashsalt"] = "enforce-share"  # stable ids inside the SVG
+    with plt.rc_context(STYLE):
+        return _draw(graph, centre, fmt, title)
+
+
+def _draw(graph: nx.Graph, centre: str | None, fmt: str, title: str | None) -> bytes:
     figure, axes = plt.subplots(figsize=(8, 6), dpi=100)
     try:
         axes.set_axis_off()

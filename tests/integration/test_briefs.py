@@ -197,6 +197,27 @@ def test_text_from_records_stays_text_in_html(world, node: Node) -> None:
     assert set(re.findall(r'(?:src|href)="([a-z]+):', page)) == {"data"}  # self-contained
 
 
+@pytest.mark.parametrize("fmt", ["html", "md", "pdf"])
+def test_a_name_written_as_mathematics_breaks_no_brief(node: Node, fmt: str) -> None:
+    """An actor or title holding ``$...$`` made matplotlib fail drawing the brief's
+    pictures: every format answered 500 (issue 17)."""
+    def add(type: str, body: dict) -> str:
+        (row,) = node.add_records([Draft(type=type, marking=GBR_WIDE, body=body)])
+        return row.id
+
+    crafted = add("actor", company(r"$\frac{1}{0$ Trading", "AM"))
+    exporter = add("actor", company("Price $5 and $6 LLC", "US"))
+    route = add("violation", violation("Parts worth $x^2$ to Yerevan",
+                                       [(exporter, "exporter"), (crafted, "consignee")],
+                                       ["GB", "AM"]))
+    case = add("case", {"title": "Operation $\\sqrt{", "lead_agency": "GBR",
+                        "status": "open", "opened": "2026-04-01", "records": [route]})
+    made = make_brief(node, case, "GBR", fmt)
+    assert set(made.records) >= {crafted, exporter, route, case}
+    if fmt != "pdf":
+        assert r"Operation $\sqrt{" in made.content.decode()
+
+
 def test_each_record_s_provenance_is_verified_again(world, node: Node) -> None:
     text = brief_text(node, world["C"])
     provenance = text[text.index("## Provenance"):text.index("## Appendix")]

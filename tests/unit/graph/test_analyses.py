@@ -154,6 +154,17 @@ def test_the_picture_shows_every_reporting_agency_and_is_stable(network) -> None
     assert png.startswith(b"\x89PNG") and draw(network, "forwarder", "png") == png
 
 
+@pytest.mark.parametrize("name", [r"$\frac{1}{0$ Trading", "Price $5 and $6 LLC", "$x^2$"])
+def test_a_name_with_dollar_signs_is_drawn_as_written(network, name: str) -> None:
+    """matplotlib reads ``$...$`` as mathematics: a crafted actor name broke every picture
+    and brief that showed it (HTTP 500)."""
+    network.nodes["forwarder"]["name"] = name
+    svg = draw(network, "forwarder", "svg", f"Case {name}").decode()
+    assert name in svg  # the label as written (matplotlib keeps each text in a comment)
+    assert "Oblique" not in svg and "Italic" not in svg  # not set as mathematics
+    assert draw(network, "forwarder", "png").startswith(b"\x89PNG")
+
+
 def test_a_graph_is_converted_once_per_version(network: nx.Graph) -> None:
     assert analyses.shape_of(network) is not analyses.shape_of(network)  # no version: fresh
     network.graph["version"] = 1
