@@ -76,7 +76,7 @@ def read_bundle(path: Path, progress: Progress | None = None) -> Iterator[Any]:
             for number, line in enumerate(stream, 1):
                 try:
                     yield json.loads(line)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                except ValueError as exc:  # not JSON, not UTF-8, or a number too long
                     raise InvalidInput(f"{path}:{number}: not JSON") from exc
                 if progress is not None:
                     progress(raw.tell() - position)

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import re
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,8 @@ def bad_request(message: str, field: str, problem: str) -> BadRequest:
 
 
 class DepthLimitedJSON(DefaultJSONProvider):
-    """Flask's JSON, refusing documents nested deeper than MAX_DEPTH (400, not a crash)."""
+    """Flask's JSON, refusing documents nested deeper than MAX_DEPTH or holding a number
+    longer than Python converts (400, not a crash)."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
@@ -77,6 +79,12 @@ class DepthLimitedJSON(DefaultJSONProvider):
             too_deep = depth(value) > MAX_DEPTH
         except RecursionError:  # deeper than Python's parser goes
             too_deep = True
+        except json.JSONDecodeError:
+            raise  # not JSON: the handler's parser says so, naming the body
+        except ValueError as exc:  # an integer longer than Python converts (4,300 digits)
+            raise bad_request("A JSON number has too many digits", "body",
+                              f"Numbers of at most {sys.get_int_max_str_digits()} digits."
+                              ) from exc
         if too_deep:
             raise bad_request(f"JSON nested deeper than {MAX_DEPTH} levels", "body",
                               f"Nested deeper than {MAX_DEPTH} levels.")

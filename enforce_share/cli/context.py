@@ -56,6 +56,9 @@ def read_json(path: Path) -> Any:
         raise InvalidInput(f"Cannot read {path}: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from exc
+    except ValueError as exc:  # an integer longer than Python converts (4,300 digits)
+        raise InvalidInput(f"{path} is not JSON this node reads: a number has too many "
+                           "digits") from exc
 
 
 def echo_json(document: Any) -> None:

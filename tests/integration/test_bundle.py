@@ -247,6 +247,19 @@ def test_a_tampered_record_is_quarantined_and_its_page_not_stored(cli, tmp_path,
         "GBR", "GBR", entry["record"]["seq"], "bad_signature")
 
 
+def test_a_bundle_line_holding_a_number_too_long_is_refused_in_one_line(cli, tmp_path, gbr,
+                                                                         aus) -> None:
+    lines = read_lines(export(cli, gbr, tmp_path / "gbr.jsonl"))
+    path = tmp_path / "long.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines)
+                    + '{"n": ' + "7" * 5000 + "}\n", encoding="utf-8")
+    before = holdings(aus)
+    result = cli(aus, "bundle", "import", str(path))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"error: {path}:{len(lines) + 1}: not JSON"]
+    assert holdings(aus) == before
+
+
 def test_a_bundle_for_another_agency_is_refused(cli, tmp_path, gbr, aus) -> None:
     path = tmp_path / "for-usa.jsonl"
     assert cli(gbr, "bundle", "export", "--for", "USA", str(path)).exit_code == 0

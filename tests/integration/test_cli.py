@@ -249,6 +249,16 @@ def test_record_add_of_a_file_that_is_not_json_fails(gbr, data_dir, tmp_path) ->
     assert stored_records(data_dir) == 1
 
 
+def test_record_add_of_a_number_longer_than_python_converts_fails(gbr, data_dir,
+                                                                  tmp_path) -> None:
+    path = tmp_path / "long.json"
+    path.write_text('{"type": "actor", "n": ' + "7" * 5000 + "}", encoding="utf-8")
+    result = gbr("record", "add", str(path))
+    assert result.exit_code == 1
+    assert "is not JSON" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert stored_records(data_dir) == 1
+
+
 def test_record_verify_accepts_a_record_the_node_signed(gbr, tmp_path, drafts) -> None:
     result = gbr("record", "verify", str(signed_file(gbr, tmp_path, drafts)))
     assert result.exit_code == 0, result.output

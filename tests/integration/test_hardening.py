@@ -7,10 +7,12 @@ import os
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import func, select
 
 from enforce_share.app import create_app
 from enforce_share.config import load_config
 from enforce_share.errors import ConfigError
+from enforce_share.records.models import Record
 
 from ..conftest import client_as, token_for
 
@@ -73,6 +75,23 @@ def test_json_nested_too_deep_is_a_400_naming_the_body(client) -> None:
         assert "body" in response.json["error"]["fields"]
     at_limit = client.post("/api/v1/records", data=nested(32), content_type="application/json")
     assert at_limit.status_code == 422  # parsed: only the schema refuses it
+
+
+@pytest.mark.parametrize("path", ["/api/v1/records", "/api/v1/searches", "/api/v1/session"])
+def test_a_number_longer_than_python_converts_is_a_400_naming_the_body(client, node,
+                                                                        path) -> None:
+    """Python refuses integers of over 4,300 digits with a ValueError that is no
+    JSONDecodeError: the API answered 500 (issue 17)."""
+    with node.reading() as session:
+        before = session.scalar(select(func.count()).select_from(Record))
+    body = ('{"type": "actor", "marking": {"tlp": "green", "releasable_to": ["GBR"]}, '
+            '"body": {"kind": "company", "name": "A", "countries": ["AM"], "identifiers": [], '
+            '"n": ' + "7" * 5000 + "}}")
+    response = client.post(path, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "body" in response.json["error"]["fields"]
+    with node.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Record)) == before
 
 
 def test_every_json_endpoint_wants_json(anonymous) -> None:
