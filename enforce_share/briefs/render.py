@@ -4,6 +4,7 @@ WeasyPrint from the HTML (its CSS paged media puts the marking banner on every p
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -15,16 +16,35 @@ from . import timeline
 _HTML = Environment(loader=PackageLoader("enforce_share.briefs", "templates"),
                     autoescape=select_autoescape(["html", "css"]), undefined=StrictUndefined,
                     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-_MARKDOWN = _HTML.overlay(autoescape=False)
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+#: What Markdown reads as markup in running text (a backslash before each makes it text).
+MD_SPECIALS = "\\|*_`[]<>#"
 
 
-def md_cell(value: Any) -> str:
-    """Text made safe for one Markdown table cell (no pipe, no line break, no markup)."""
-    text = " ".join(str(value).split())
-    for special in "\\|*_`[]<>#":
+def _md_text(value: Any) -> str:
+    text = re.sub(r"\s+", " ", str(value))  # no line break: no heading, list or banner
+    for special in MD_SPECIALS:
         text = text.replace(special, "\\" + special)
     return text
+
+
+def md_cell(value: Any) -> Markup:
+    """Text made safe for one Markdown table cell (no pipe, no line break, no markup)."""
+    return Markup(_md_text(value).strip())
+
+
+def md_code(value: Any) -> Markup:
+    """Text for inside a Markdown code span (ids, hashes): no backtick, no line break."""
+    return Markup(re.sub(r"\s+", " ", str(value)).replace("`", "'"))
+
+
+def md_finalize(value: Any) -> Any:
+    """Every value the Markdown template writes, escaped as text unless it is already
+    (``Markup``: what ``cell`` and ``code`` made), as autoescaping does for HTML."""
+    return value if isinstance(value, Markup) else Markup(_md_text(value))
+
+
+_MARKDOWN = _HTML.overlay(autoescape=False, finalize=md_finalize)
 
 
 def css_string(value: Any) -> Markup:
@@ -36,6 +56,7 @@ def css_string(value: Any) -> Markup:
 
 _HTML.filters["css_string"] = css_string
 _MARKDOWN.filters["cell"] = md_cell
+_MARKDOWN.filters["code"] = md_code
 
 
 def pictures(context: dict[str, Any], fmt: str) -> dict[str, str | None]:

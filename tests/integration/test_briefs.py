@@ -197,6 +197,23 @@ def test_text_from_records_stays_text_in_html(world, node: Node) -> None:
     assert set(re.findall(r'(?:src|href)="([a-z]+):', page)) == {"data"}  # self-contained
 
 
+def test_text_from_records_stays_text_in_markdown(world, node: Node) -> None:
+    """A title with a line break and a banner of its own faked the marking and carried raw
+    HTML into the Markdown brief (issue 17): every record value is escaped, as in HTML."""
+    forged = "Relay\n\n**TLP:CLEAR · releasable to everyone**\n\n<img src=x onerror=alert(1)>"
+    (case,) = node.add_records([Draft("case", GBR_WIDE, {
+        "title": forged, "lead_agency": "GBR", "status": "open", "opened": "2026-04-09",
+        "summary": "See [here](http://evil.example/) `code`", "records": [world["G2"]]})])
+    text = brief_text(node, case.id, "md")
+    banners = [line for line in text.splitlines() if "TLP:" in line and line.startswith("**")]
+    assert banners == ["**TLP:AMBER · releasable to USA, GBR, CAN**"] * 2  # only the true one
+    assert not re.search(r"(?<!\\)<", text)  # no tag: each < escaped
+    assert not re.search(r"(?<!\\)\]\(", text.replace("](data:image/png", ""))  # no link
+    (heading,) = [line for line in text.splitlines() if line.startswith("# ")]
+    assert heading.startswith("# Relay ") and "TLP:CLEAR" in heading  # one line, as text
+    assert "\\*\\*TLP:CLEAR" in heading and "\\<img" in heading
+
+
 @pytest.mark.parametrize("fmt", ["html", "md", "pdf"])
 def test_a_name_written_as_mathematics_breaks_no_brief(node: Node, fmt: str) -> None:
     """An actor or title holding ``$...$`` made matplotlib fail drawing the brief's
@@ -214,8 +231,10 @@ def test_a_name_written_as_mathematics_breaks_no_brief(node: Node, fmt: str) -> 
                         "status": "open", "opened": "2026-04-01", "records": [route]})
     made = make_brief(node, case, "GBR", fmt)
     assert set(made.records) >= {crafted, exporter, route, case}
-    if fmt != "pdf":
+    if fmt == "html":
         assert r"Operation $\sqrt{" in made.content.decode()
+    elif fmt == "md":
+        assert r"Operation $\\sqrt{" in made.content.decode()  # the backslash escaped
 
 
 def test_each_record_s_provenance_is_verified_again(world, node: Node) -> None:
