@@ -265,7 +265,7 @@ class Node:
             results = search(session, self.postings, TrustRegistry.load(session), query,
                              viewer, since=kept.last_seen_stamp if only_new else None)
             if cursor is None:  # a first page is a look; the cursor keeps the pages together
-                saved.mark_seen(session, kept, results.stamp)
+                saved.mark_seen(session, user, saved_id, results.stamp)  # 404 if deleted
             return kept, results
 
     # --- actor graph -------------------------------------------------------------------------

@@ -3,7 +3,7 @@ user last looked (documents stamped after that look: new records, and new versio
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,10 +55,16 @@ def remove(session: Session, user: str, saved_id: int) -> None:
     session.execute(delete(SavedSearch).where(SavedSearch.id == saved_id))
 
 
-def mark_seen(session: Session, saved: SavedSearch, stamp: int) -> None:
-    """Record a look at ``saved``'s results as of ``stamp``."""
-    saved.last_seen_stamp = max(saved.last_seen_stamp, stamp)
-    saved.last_seen_at = timestamp(utcnow())
+def mark_seen(session: Session, user: str, saved_id: int, stamp: int) -> None:
+    """Record a look at the results of ``user``'s saved search as of ``stamp``; NotFound if
+    it is gone (deleted while it ran)."""
+    looked = session.execute(
+        update(SavedSearch).where(SavedSearch.id == saved_id, SavedSearch.user == user)
+        .values(last_seen_stamp=case((SavedSearch.last_seen_stamp < stamp, stamp),
+                                     else_=SavedSearch.last_seen_stamp),
+                last_seen_at=timestamp(utcnow())))
+    if looked.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(f"No saved search {saved_id}", {"id": ["No such saved search."]})
 
 
 def _head(session: Session) -> int:

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, select, text
 
+import enforce_share.node as node_module
 from enforce_share.cli import main
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
@@ -328,6 +329,28 @@ def test_saved_searches_show_what_is_new_since_the_last_look(app, client, node, 
     assert other.get("/api/v1/searches").json == []
     assert client.delete(f"/api/v1/searches/{saved['id']}").status_code == 204
     assert client.get(results).status_code == 404
+
+
+@pytest.mark.parametrize("new", ["true", "false"])
+def test_a_saved_search_deleted_while_it_runs_is_a_404(client, node, corpus, monkeypatch,
+                                                       new) -> None:
+    """``GET .../results`` racing ``DELETE`` failed its commit (StaleDataError): 500
+    (issue 17). The other request's DELETE is made to land while the search runs."""
+    saved = client.post("/api/v1/searches", json={"name": "Tekhno",
+                                                  "query": {"name": "Tekhno Treyd"}}).json
+    real_search = node_module.search
+
+    def search_then_deleted(*args: Any, **kwargs: Any) -> Any:
+        found = real_search(*args, **kwargs)
+        assert client.delete(f"/api/v1/searches/{saved['id']}").status_code == 204
+        return found
+
+    monkeypatch.setattr(node_module, "search", search_then_deleted)
+    response = client.get(f"/api/v1/searches/{saved['id']}/results?new={new}")
+    assert response.status_code == 404 and "id" in response.json["error"]["fields"]
+    monkeypatch.setattr(node_module, "search", real_search)
+    kept = client.post("/api/v1/searches", json={"name": "Kept", "query": {"name": "Tekhno"}})
+    assert client.get(f"/api/v1/searches/{kept.json['id']}/results").status_code == 200
 
 
 def test_a_saved_search_must_be_a_valid_query(client) -> None:
