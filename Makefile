@@ -52,6 +52,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/resolve.py --quick
 	$(PY) bench/screening.py --quick
 	$(PY) bench/graph.py --quick
+	$(PY) bench/flood.py --quick
 
 clean: stop
 	rm -rf $(VENV) .demo

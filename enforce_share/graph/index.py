@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..entities.blocking import MAX_BLOCK, MAX_WORD_BLOCK, keys
+from ..entities.blocking import keys, preceding
 from ..entities.scoring import Match, Rarity, compare
 from ..markings import visible
 from ..records.models import Record
@@ -138,10 +138,9 @@ class GraphIndex(StampReader):
         large = len(arrived) >= FREEZE_AFTER
         if large:  # what was just read lives long: collections need not walk it again, and
             gc.freeze()  # a forked child copies fewer pages (a collection writes to them)
-        new = set(arrived)
 
         def score(share: Sequence[str]) -> list[tuple[str, list[tuple[Any, ...]]]]:
-            return [(record_id, [match.pack() for match in self._candidates(record_id, new)])
+            return [(record_id, [match.pack() for match in self._candidates(record_id)])
                     for record_id in share]
 
         found: dict[str, list[tuple[Any, ...]]] = {}
@@ -162,21 +161,19 @@ class GraphIndex(StampReader):
         if large:
             gc.freeze()
 
-    def _candidates(self, record_id: str, new: set[str]) -> list[Match]:
-        """One new actor scored against each actor sharing a usable key with it (a pair of
-        two new actors once, from the one with the smaller id)."""
+    def _candidates(self, record_id: str) -> list[Match]:
+        """One new actor scored against the actors before it in line that share a usable
+        key with it (each pair once, by the later of the two): every one of a small block,
+        the latest ``SAMPLE`` of a large one (see ``entities.blocking.preceding``)."""
         profile = self.actors[record_id].profile
+        place = self.arrival[record_id]
         seen: set[str] = set()
         found = []
         for key in keys(profile):
-            members = self.blocks[key]
-            if len(members) > (MAX_WORD_BLOCK if key.startswith("w:") else MAX_BLOCK):
-                continue
-            for other in members:
-                if other == record_id or other in seen or (other in new and other > record_id):
-                    continue
-                seen.add(other)
-                found.append(compare(profile, self.actors[other].profile, self.rarity))
+            for other in preceding(self.blocks[key], place, self.arrival.__getitem__, key):
+                if other not in seen:
+                    seen.add(other)
+                    found.append(compare(profile, self.actors[other].profile, self.rarity))
         return found
 
     def latest(self, record_id: str) -> str:
