@@ -18,12 +18,14 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit 
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditPageSchema)
 def entries(query: dict[str, Any]) -> dict[str, Any]:
-    """Entries newest first, by user (actor), record id and time (``from`` ≤ at < ``to``)."""
+    """Entries newest first, by user (actor), record id and time (``from`` ≤ at < ``to``);
+    what each request asked is shown by parameter name, its values withheld (searches are
+    intelligence, which administrators may not read)."""
     for bound in ("since", "until"):  # one text form, so that comparing text compares time
         if bound in query:
             query[bound] = timestamp(parse_timestamp(query[bound]))
     limit, actor = query.pop("limit"), query.pop("user", None)
-    rows = audit_entries(node(), actor=actor, limit=limit + 1, **query)
+    rows = audit_entries(node(), actor=actor, limit=limit + 1, withhold_queries=True, **query)
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": rows, "next": rows[-1]["seq"] if more else None}

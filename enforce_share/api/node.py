@@ -17,7 +17,8 @@ well_known = Blueprint("well_known", __name__, url_prefix="/.well-known/enforce-
 @blp.route("/node")
 @blp.response(200, NodeSchema)
 def describe() -> dict[str, Any]:
-    """Agency, key ids and the head of this node's own log."""
+    """Agency and key ids, for anyone (the log's head is in the signed checkpoint:
+    ``/api/v1/checkpoints/<agency>``, for users and partners)."""
     return {**node().describe(), "version": __version__}
 
 

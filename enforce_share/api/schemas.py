@@ -50,18 +50,13 @@ class RecordPageSchema(Schema):
     next = fields.String(allow_none=True, required=True)
 
 
-class LogSchema(Schema):
-    seq = fields.Integer(required=True)
-    head = fields.String(required=True)
-
-
 class NodeSchema(Schema):
-    """GET /api/v1/node."""
+    """GET /api/v1/node: what anyone may learn (who the node is, its public keys); how many
+    records its log holds is in the signed checkpoint, for users and partners."""
 
     agency = fields.String(required=True, validate=validate.OneOf(AGENCIES))
     current_kid = fields.String(required=True)
     kids = fields.List(fields.String(), required=True)
-    log = fields.Nested(LogSchema, required=True)
     version = fields.String(required=True)
 
 

@@ -7,12 +7,24 @@ from typing import Any
 from ..node import Node
 from . import trail
 
+#: What an administrator reads in place of each query parameter's value.
+WITHHELD = "(withheld)"
 
-def audit_entries(node: Node, **filters: Any) -> list[dict[str, Any]]:
+
+def audit_entries(node: Node, *, withhold_queries: bool = False,
+                  **filters: Any) -> list[dict[str, Any]]:
     """Entries newest first, as dicts (``trail.entries``' filters: actor, record, since,
-    until, before, limit)."""
+    until, before, limit). ``withhold_queries``: each query parameter by name only, its
+    value withheld (what an administrator reads: the terms an analyst searched for are
+    intelligence); the trail keeps them whole."""
     with node.reading() as session:
-        return [trail.as_dict(entry) for entry in trail.entries(session, **filters)]
+        found = [trail.as_dict(entry) for entry in trail.entries(session, **filters)]
+    if withhold_queries:
+        for entry in found:
+            query = entry["target"].get("query") if isinstance(entry["target"], dict) else None
+            if isinstance(query, dict):
+                entry["target"]["query"] = {name: [WITHHELD] for name in query}
+    return found
 
 
 def verify_audit(node: Node) -> trail.Verdict:

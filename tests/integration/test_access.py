@@ -237,6 +237,20 @@ def test_admins_filter_the_trail_by_user_record_and_time(app, node, tokens, reco
     assert bad.status_code == 422 and "from" in bad.json["error"]["fields"]
 
 
+def test_admins_read_who_searched_when_but_not_for_what(app, node, tokens, record) -> None:
+    """Administrators run the node but may not read intelligence: the search terms an
+    analyst typed are withheld from them (issue 17); the trail itself keeps them whole."""
+    analyst, admin = client_as(app, tokens["analyst"]), client_as(app, tokens["admin"])
+    assert analyst.get("/api/v1/search?q=Tekhno%20Treyd&country=AM").status_code == 200
+    page = admin.get("/api/v1/audit?user=analyst").json
+    (searched,) = [e for e in page["items"] if e["action"] == "GET /api/v1/search"]
+    assert searched["target"]["query"] == {"q": ["(withheld)"], "country": ["(withheld)"]}
+    assert "Tekhno" not in json.dumps(page)
+    with node.reading() as session:
+        kept = [e for e in trail.entries(session, limit=1000) if "Tekhno Treyd" in e.target]
+        assert len(kept) == 1 and trail.verify(session).problem is None
+
+
 def test_admin_changes_are_audited(node) -> None:
     """Each `users` command names who ran it and what changed, never the token's secret."""
     def run(*args: str) -> str:

@@ -8,12 +8,17 @@ from openapi_spec_validator import validate
 from enforce_share.signing import jws
 
 
-def test_node_reports_agency_keys_and_log_head(client, drafts) -> None:
+def test_node_reports_agency_and_keys_to_anyone_and_its_log_to_users(client, anonymous,
+                                                                      drafts) -> None:
+    """Anyone may learn who the node is and its public keys; how many records its log
+    holds only a user or partner may (issue 17: it was told to anyone)."""
     client.post("/api/v1/records", json=drafts.payload())
-    described = client.get("/api/v1/node").json
+    described = anonymous.get("/api/v1/node").json
     assert described["agency"] == "GBR"
     assert described["current_kid"] in described["kids"]
-    assert described["log"]["seq"] == 2
+    assert "log" not in described and "2" not in {str(v) for v in described.values()}
+    assert anonymous.get("/api/v1/checkpoints/GBR").status_code == 401
+    assert client.get("/api/v1/checkpoints/GBR").json["checkpoint"]["seq"] == 2
 
 
 def test_jwks_serves_public_keys_only(client) -> None:
