@@ -115,10 +115,40 @@ def _authenticate(allowed: frozenset[str], basic: bool) -> Principal:
 
 
 def _token_user(token: str) -> Principal:
-    """The user of a personal API token (the one check of tokens, ``access.users``)."""
+    """The user of a personal API token (the one check of tokens, ``access.users``),
+    checked once per request: :func:`rate_key` may have done it already."""
     claimed = TOKEN.fullmatch(token)
     g.claimed = claimed.group(1) if claimed else None  # a token id, never a secret
-    return node().authenticate_token(token)
+    checked = g.get("token_checked")
+    if checked is None or checked[0] != token:
+        try:
+            checked = (token, node().authenticate_token(token))
+        except Unauthenticated:
+            checked = (token, None)
+        g.token_checked = checked
+    if checked[1] is None:
+        raise Unauthenticated("Invalid, expired or revoked token")
+    return checked[1]
+
+
+def rate_key() -> str:
+    """The bucket a request counts against: the API token, once it checks out, else the
+    address the request came from. Junk, guessed or wrong credentials all count against
+    their address: a new junk header per request is no way around the limit, and nobody
+    can spend another user's bucket by naming their token's id. A web session counts as
+    its user (the cookie is signed)."""
+    header = request.headers.get("Authorization")
+    bearer = _BEARER.fullmatch(header) if header else None
+    if bearer is not None:
+        try:
+            caller = _token_user(bearer.group(1))
+        except Unauthenticated:
+            caller = None
+        if caller is not None and caller.token is not None:
+            return f"token:{caller.token}"
+    elif header is None and session.get("user"):
+        return f"user:{session['user']}"
+    return f"ip:{request.remote_addr}"
 
 
 def _basic_user(header: str) -> Principal:

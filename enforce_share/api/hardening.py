@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -36,6 +35,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from ..config import Config
 from ..errors import ConfigError, UnsupportedMediaType
 from ..signing.keys import load_private_key, private_kids
+from .auth import rate_key
 
 MAX_DEPTH = 32
 FEED_ENDPOINT = "feed.feed"
@@ -143,14 +143,6 @@ def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
     record = _plain_record(*args, **kwargs)
     record.request_id = g.get("request_id", "-") if has_request_context() else "-"
     return record
-
-
-def rate_key() -> str:
-    """One bucket per token (never the token itself), else per remote address."""
-    header = request.headers.get("Authorization")
-    if header:
-        return "token:" + hashlib.sha256(header.encode()).hexdigest()[:16]
-    return f"ip:{request.remote_addr}"
 
 
 def check_production(app: Flask, keys_dir: Path) -> None:

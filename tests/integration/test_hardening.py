@@ -121,6 +121,22 @@ def test_a_token_over_its_rate_gets_429_with_retry_after(limited, node) -> None:
     assert other.get("/api/v1/records").status_code == 200  # a bucket of its own
 
 
+def test_junk_credentials_count_against_their_address_not_a_bucket_each(limited,
+                                                                         node) -> None:
+    """The limit was keyed on whatever Authorization header came: a new junk header per
+    request was never limited (issue 17). Only a token that checks out has a bucket of
+    its own; junk, guessed and wrong tokens all count against the address."""
+    honest = client_as(limited, token_for(node, "honest", "analyst"))
+    assert honest.get("/api/v1/records").status_code == 200
+    junk = [limited.test_client().get("/api/v1/records", headers={
+        "Authorization": header}).status_code for header in (
+        "Bearer junk-1", "Bearer es_0123456789abcdef_" + "x" * 43, "Basic Zm9vOmJhcg==",
+        "Bearer junk-2", "Bearer junk-3")]
+    assert junk[:3] == [401] * 3 and junk[3:] == [429] * 2  # one bucket: the address's
+    assert [honest.get("/api/v1/records").status_code for _ in range(2)] == [200] * 2
+    assert honest.get("/api/v1/records").status_code == 429  # its own three, then no more
+
+
 def test_an_unreadable_rate_is_a_config_error(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("ENFORCE_SHARE_RATE_LIMIT", "lots")
     with pytest.raises(ConfigError, match="rate_limit"):
