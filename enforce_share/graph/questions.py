@@ -8,6 +8,9 @@ node's index process (``server.py``) with the same result.
 
 from __future__ import annotations
 
+import json
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +63,31 @@ def local(view_of: Callable[[str], View]) -> Asker:
 
     def ask(question: str, viewer: str, *args: Any) -> Any:
         return QUESTIONS[question](view_of(viewer), *args)
+
+    return ask
+
+
+def remembering(view_of: Callable[[str], View], size: int = 256) -> Asker:
+    """An asker answering from this process's views that keeps its latest ``size`` answers
+    while the view they came from is unchanged (a view's ``version`` moves with every
+    change): the index process answers one question at a time for every worker, and whole-
+    graph analyses (hubs: seconds on a large graph) are asked again and again."""
+    answers: OrderedDict[tuple[str, str, bytes], tuple[weakref.ref[View], int, Any]] = (
+        OrderedDict())
+
+    def ask(question: str, viewer: str, *args: Any) -> Any:
+        view = view_of(viewer)
+        version = view.graph.graph.get("version", 0)
+        key = (question, viewer, json.dumps(args).encode())
+        held = answers.get(key)
+        if held is not None and held[0]() is view and held[1] == version:  # a view rebuilt
+            answers.move_to_end(key)  # from scratch starts its versions again: not the same
+            return held[2]
+        answer = QUESTIONS[question](view, *args)
+        answers[key] = (weakref.ref(view), version, answer)
+        if len(answers) > size:
+            answers.popitem(last=False)
+        return answer
 
     return ask
 

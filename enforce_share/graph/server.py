@@ -6,7 +6,8 @@ shared: reading a Python object writes to it (its reference count), so a worker 
 whole-graph questions soon held its own copy of most of them. gunicorn's master therefore
 starts this process before it forks its workers (config/gunicorn.conf.py). The process reads
 the node's graph, keeps it current from the store as any reader does (stamps), and answers
-the questions of ``questions.py``, one at a time; the workers ask it.
+the questions of ``questions.py``, one at a time, keeping its latest answers while the
+graph they came from is unchanged; the workers ask it.
 
 Only the node's own processes can ask: the socket lives in a directory of the node's user
 alone (mode 0700), and a client must prove it holds a key made for this start (the HMAC
@@ -46,7 +47,7 @@ import orjson
 
 from ..config import Config
 from ..errors import Error
-from .questions import QUESTIONS, Asker
+from .questions import QUESTIONS, Asker, remembering
 
 log = logging.getLogger(__name__)
 READY = b"ready\n"
@@ -267,7 +268,7 @@ def main() -> None:
     node.warm_graph()  # a client that comes early waits in the listen queue
     os.write(1, READY)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the starter reads no more
-    serve(listener, authkey, node.graph.ask, threading.Lock())
+    serve(listener, authkey, remembering(node.graph_view), threading.Lock())
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import requests
 
 from enforce_share.errors import NotFound
 from enforce_share.graph import questions
-from enforce_share.graph.questions import GraphQuestions
+from enforce_share.graph.questions import GraphQuestions, remembering
 from enforce_share.graph.server import IndexClient, IndexProcess, start
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
@@ -222,3 +222,17 @@ def test_a_node_whose_index_process_fails_to_start_answers_from_its_own_graph(
     finally:
         starting.stop_graph_index()
         starting.close()
+
+
+def test_remembered_answers_follow_every_change_to_the_graph(node: Node,
+                                                             held: dict[str, str]) -> None:
+    ask = remembering(node.graph_view)
+    first = ask("entities", "GBR", 1, 100, None)
+    assert ask("entities", "GBR", 1, 100, None) is first  # unchanged graph: kept
+    assert ask("entities", "USA", 1, 100, None) != first  # another viewer, another view
+    late = add(node, "actor", company("Belated Arrival Trading LLC", "AM"))
+    again = ask("entities", "GBR", 1, 100, None)
+    assert late in {m for entity in again for m in entity["members"]}
+    assert again == every_question(node.graph, "GBR", held)["entities"]
+    node.rebuild_graph()  # views built from scratch start their versions again
+    assert ask("entities", "GBR", 1, 100, None) is not again
