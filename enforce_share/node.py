@@ -366,6 +366,11 @@ class Node:
         with self.reading() as session:
             return authenticate_token(session, token, self.agency)
 
+    def token_exists(self, token_id: str) -> bool:
+        """Whether a token of this id was ever issued here (see access.users)."""
+        with self.reading() as session:
+            return users.token_exists(session, token_id)
+
     def audit(self, event: Event) -> None:
         """Append ``event`` to the audit trail (its own transaction)."""
         with self.transaction() as session:

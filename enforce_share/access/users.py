@@ -121,6 +121,12 @@ def authenticate_token(session: Session, token: str, agency: str,
     return Principal(user.name, user.role, agency, row.id)
 
 
+def token_exists(session: Session, token_id: str) -> bool:
+    """Whether ``token_id`` names a token ever issued here (for the audit trail: a refused
+    caller is named by a token id only when it is a real one, never by one it made up)."""
+    return session.get(ApiToken, token_id) is not None
+
+
 def authenticate_password(session: Session, name: str, password: str, agency: str
                           ) -> Principal:
     """The principal of a user logging in with a password; Unauthenticated otherwise."""

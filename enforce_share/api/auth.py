@@ -200,8 +200,14 @@ def _audit(response: Response) -> Response:
     if response.status_code in (401, 403):
         log.warning("refused %s %s from %s: %s", request.method, request.path,
                     request.remote_addr, response.status_code)
+    if caller is not None:
+        actor = caller.name
+    elif claimed and node().token_exists(claimed):  # a real token tried with a wrong secret
+        actor = f"token:{claimed}"
+    else:
+        actor = "anonymous"  # never an id the caller made up
     node().audit(Event(
-        actor=caller.name if caller else (f"token:{claimed}" if claimed else "anonymous"),
+        actor=actor,
         role=caller.role if caller else None,
         action=f"{request.method} {request.url_rule.rule if request.url_rule else request.path}",
         target=target, source=request.remote_addr or "-", outcome=str(response.status_code),

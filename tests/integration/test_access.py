@@ -217,6 +217,9 @@ def test_refusals_are_audited_without_the_secret(app, node, tokens) -> None:
     with node.reading() as session:
         assert not [e for e in trail.entries(session, limit=1000)
                     if secret in e.target or secret in e.actor]
+    client_as(app, f"es_{'0' * 16}_{'C' * 43}").get("/api/v1/records")  # no such token
+    (made_up,) = newest(node)
+    assert (made_up["actor"], made_up["outcome"]) == ("anonymous", "401")  # not its choice
 
 
 def test_admins_filter_the_trail_by_user_record_and_time(app, node, tokens, record) -> None:
