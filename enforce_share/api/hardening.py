@@ -23,14 +23,16 @@ import os
 import re
 import sys
 import uuid
+from math import ceil
 from pathlib import Path
+from time import time
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from limits import parse
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, TooManyRequests
 
 from ..config import Config
 from ..errors import ConfigError, UnsupportedMediaType
@@ -158,6 +160,37 @@ def check_production(app: Flask, keys_dir: Path) -> None:
             raise ConfigError(f"Refusing to start: {exc}") from exc
 
 
+#: Failed sign-ins allowed per user name and per address, after which signing in waits:
+#: each costs an argon2 check (a flood of wrong passwords slowed every other request 40-fold)
+#: and a name must not be guessed at for ever. A right password does not count.
+FAILED_SIGN_INS = {"name": parse("5 per 15 minutes"), "address": parse("20 per 15 minutes")}
+
+
+class SignInGuard:
+    """Counts failed sign-ins in the rate limiter's storage (shared by the workers when it
+    is shared, see ``rate_limit_storage``)."""
+
+    def __init__(self, limiter: Limiter) -> None:
+        self._limiter = limiter
+
+    def check(self, name: str, address: str) -> None:
+        """Raise a 429 naming the field if ``name`` or ``address`` failed too often."""
+        strategy = self._limiter.limiter
+        for field, value in (("name", name), ("address", address)):
+            item = FAILED_SIGN_INS[field]
+            if not strategy.test(item, "sign-in", field, value):
+                reset = strategy.get_window_stats(item, "sign-in", field, value).reset_time
+                error = TooManyRequests("Too many failed sign-ins: try again later")
+                error.data = {"messages": {field: [f"Too many failed sign-ins ({item})."]},
+                              "headers": {"Retry-After": str(max(1, ceil(reset - time())))}}
+                raise error
+
+    def failed(self, name: str, address: str) -> None:
+        """Count one failed sign-in of ``name`` from ``address``."""
+        for field, value in (("name", name), ("address", address)):
+            self._limiter.limiter.hit(FAILED_SIGN_INS[field], "sign-in", field, value)
+
+
 def init_hardening(app: Flask, config: Config) -> Limiter:
     """Wire body checks, rate limits, request ids and headers; check production settings."""
     check_production(app, config.keys_dir)
@@ -171,5 +204,6 @@ def init_hardening(app: Flask, config: Config) -> Limiter:
     limiter = Limiter(rate_key, app=app, default_limits=[
         lambda: feed if request.endpoint == FEED_ENDPOINT else config.rate_limit])
     app.after_request(_finish)
+    app.extensions["enforce_share_sign_ins"] = SignInGuard(limiter)
     logging.setLogRecordFactory(_record_with_request_id)
     return limiter

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import request, session
+from flask import current_app, request, session
 
 from ..access.roles import ADMIN, ANALYST, LIAISON
 from ..audit.trail import Event
@@ -31,9 +31,12 @@ PEOPLE = (ANALYST, LIAISON, ADMIN)
 def sign_in(login: dict[str, Any]) -> dict[str, Any]:
     """Sign in: a new session cookie, and the CSRF token to send with changes."""
     source = request.remote_addr or "-"
+    guard = current_app.extensions["enforce_share_sign_ins"]
+    guard.check(login["name"], source)  # 429 once a name or an address failed too often
     try:
         user = node().authenticate_password(login["name"], login["password"])
     except Unauthenticated:
+        guard.failed(login["name"], source)
         node().audit(Event(login["name"], "sign in", "401", source=source))
         raise
     session.clear()  # a new session for each sign-in (no fixation)

@@ -69,6 +69,22 @@ def test_a_disabled_users_session_stops(browser, node) -> None:
     assert browser.get("/api/v1/records").status_code == 401
 
 
+def test_failed_sign_ins_are_limited_per_name_and_per_address(browser, node) -> None:
+    """Each wrong password costs an argon2 check: a flood of them slowed every other
+    request from 10 ms to 400 ms, and a name could be guessed at for ever (issue 17)."""
+    node.add_user("jan", "analyst", PASSWORD)
+    for _ in range(5):
+        assert sign_in(browser, "ivy", "wrong password!!").status_code == 401
+    waiting = sign_in(browser, "ivy")  # the right password too, once a name is guessed at
+    assert waiting.status_code == 429 and waiting.json["error"]["code"] == "rate_limited"
+    assert "name" in waiting.json["error"]["fields"] and int(waiting.headers["Retry-After"]) > 0
+    assert sign_in(browser, "jan").status_code == 201  # another name from the same address
+    for number in range(15):  # names tried from one address, a few each
+        assert sign_in(browser, f"guess{number}", "wrong password!!").status_code == 401
+    refused = sign_in(browser, "jan")
+    assert refused.status_code == 429 and "address" in refused.json["error"]["fields"]
+
+
 def test_passwords_are_stored_as_argon2id_hashes(node, browser) -> None:
     from enforce_share.access.models import User
 
