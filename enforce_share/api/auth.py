@@ -26,6 +26,7 @@ from flask import Flask, Response, current_app, g, request, session
 
 from ..access.roles import NODE, admits
 from ..access.users import TOKEN, Principal
+from ..audit.refusals import RefusalWindow
 from ..audit.trail import Event
 from ..errors import Forbidden, Unauthenticated
 from ..node import Node
@@ -197,26 +198,34 @@ def _audit(response: Response) -> Response:
         target.update((key, str(value)) for key, value in request.view_args.items())
     if request.args:
         target["query"] = request.args.to_dict(flat=False)
-    if response.status_code in (401, 403):
-        log.warning("refused %s %s from %s: %s", request.method, request.path,
-                    request.remote_addr, response.status_code)
     if caller is not None:
         actor = caller.name
     elif claimed and node().token_exists(claimed):  # a real token tried with a wrong secret
         actor = f"token:{claimed}"
     else:
         actor = "anonymous"  # never an id the caller made up
-    node().audit(Event(
-        actor=actor,
-        role=caller.role if caller else None,
-        action=f"{request.method} {request.url_rule.rule if request.url_rule else request.path}",
-        target=target, source=request.remote_addr or "-", outcome=str(response.status_code),
-        request_id=g.get("request_id")))
+    action = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
+    source, outcome = request.remote_addr or "-", str(response.status_code)
+    if response.status_code in (401, 403):
+        held_back = current_app.extensions["enforce_share_refusals"].admit(
+            (source, actor, action, outcome))
+        if held_back is None:  # like one written a moment ago: counted, not written
+            return response
+        if held_back:
+            target["held_back"] = held_back
+        log.warning("refused %s %s from %s: %s", request.method, request.path, source,
+                    outcome)
+    node().audit(Event(actor=actor, role=caller.role if caller else None, action=action,
+                       target=target, source=source, outcome=outcome,
+                       request_id=g.get("request_id")))
     return response
 
 
+
 def init_auth(app: Flask, api: flask_smorest.Api) -> None:
-    """Declare the security schemes and audit guarded requests."""
+    """Declare the security schemes and audit guarded requests (repeated refusals once a
+    window: audit/refusals.py)."""
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
+    app.extensions["enforce_share_refusals"] = RefusalWindow()
     app.after_request(_audit)
