@@ -221,7 +221,6 @@ def _audit(response: Response) -> Response:
     return response
 
 
-
 def init_auth(app: Flask, api: flask_smorest.Api) -> None:
     """Declare the security schemes and audit guarded requests (repeated refusals once a
     window: audit/refusals.py)."""

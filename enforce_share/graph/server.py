@@ -72,9 +72,12 @@ class IndexProcess:
     process: subprocess.Popen[bytes]
     address: str
     authkey: bytes = field(repr=False)
-    directory: Path
-
     ready: bool = False
+
+    @property
+    def directory(self) -> Path:
+        """The directory of the socket (the process's alone)."""
+        return Path(self.address).parent
 
     def wait(self, timeout: float = READ_TIMEOUT) -> None:
         """Return once the process has read the graph and answers (at once if it did);
@@ -117,7 +120,7 @@ def start(config: Config) -> IndexProcess:
     settings["data_dir"] = str(config.data_dir)
     process = subprocess.Popen([sys.executable, "-m", "enforce_share.graph.server"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    running = IndexProcess(process, address, authkey, directory)
+    running = IndexProcess(process, address, authkey)
     assert process.stdin is not None
     try:
         process.stdin.write(json.dumps({"config": settings, "address": address,

@@ -45,7 +45,7 @@ def get(session: Session, user: str, saved_id: int) -> SavedSearch:
     saved = session.scalar(select(SavedSearch).where(
         SavedSearch.id == saved_id, SavedSearch.user == user)) if 0 < saved_id < 2**53 else None
     if saved is None:
-        raise NotFound(f"No saved search {saved_id}", {"id": ["No such saved search."]})
+        raise _not_found(saved_id)
     return saved
 
 
@@ -64,7 +64,11 @@ def mark_seen(session: Session, user: str, saved_id: int, stamp: int) -> None:
                                      else_=SavedSearch.last_seen_stamp),
                 last_seen_at=timestamp(utcnow())))
     if looked.rowcount == 0:  # type: ignore[attr-defined]
-        raise NotFound(f"No saved search {saved_id}", {"id": ["No such saved search."]})
+        raise _not_found(saved_id)
+
+
+def _not_found(saved_id: int) -> NotFound:
+    return NotFound(f"No saved search {saved_id}", {"id": ["No such saved search."]})
 
 
 def _head(session: Session) -> int:
