@@ -28,7 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=config.session_lifetime),
     )
     node = app.extensions["enforce_share"] = Node(config)
     app.secret_key = node.session_secret()

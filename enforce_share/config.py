@@ -27,6 +27,8 @@ ENVIRONMENT = {
     "ENFORCE_SHARE_RATE_LIMIT_STORAGE": "rate_limit_storage",
     "ENFORCE_SHARE_HEARTBEAT": "heartbeat",
     "ENFORCE_SHARE_FRESHNESS_GRACE": "freshness_grace",
+    "ENFORCE_SHARE_SESSION_IDLE": "session_idle",
+    "ENFORCE_SHARE_SESSION_LIFETIME": "session_lifetime",
 }
 
 
@@ -48,6 +50,9 @@ class Config:
     heartbeat: float = 600.0
     #: Seconds past ``heartbeat`` after which an origin not heard of raises a staleness alarm.
     freshness_grace: float = 300.0
+    #: Seconds a web session lasts without a request, and at most from sign-in.
+    session_idle: float = 1800.0
+    session_lifetime: float = 8 * 3600.0
 
     @property
     def keys_dir(self) -> Path:
@@ -90,7 +95,7 @@ def load_config(data_dir: str | Path | None = None, **overrides: Any) -> Config:
         values["max_body_bytes"] = int(values.get("max_body_bytes", Config.max_body_bytes))
     except ValueError as exc:
         raise ConfigError("max_body_bytes must be a whole number of bytes") from exc
-    for name in ("heartbeat", "freshness_grace"):
+    for name in ("heartbeat", "freshness_grace", "session_idle", "session_lifetime"):
         try:
             values[name] = float(values.get(name, getattr(Config, name)))
         except ValueError as exc:

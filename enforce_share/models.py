@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic sees the whole metadata."""
 
-from .access.models import ApiToken, User
+from .access.models import ApiToken, User, WebSession
 from .audit.models import AuditEntry, AuditHead
 from .db import Base
 from .partners import Partner
@@ -12,5 +12,5 @@ from .sync.models import Equivocation, Quarantined, SeenNonce, SyncState
 __all__ = [
     "ApiToken", "AuditEntry", "AuditHead", "Base", "Checkpoint", "Equivocation", "LogHead",
     "Partner", "Placeholder", "Quarantined", "Record", "SavedSearch", "SearchDoc", "SearchHead",
-    "SeenNonce", "StoreClock", "SyncState", "TrustedKey", "User",
+    "SeenNonce", "StoreClock", "SyncState", "TrustedKey", "User", "WebSession",
 ]

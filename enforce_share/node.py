@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from .access import sessions as web_sessions
 from .access import users
 from .access.users import Principal, authenticate_token
 from .adapters.peer_http import HttpPeer
@@ -356,10 +357,31 @@ class Node:
         with self.reading() as session:
             return users.authenticate_password(session, name, password, self.agency)
 
-    def session_user(self, name: str) -> Principal:
-        """The principal of a web session's user; Unauthenticated if gone or disabled."""
-        with self.reading() as session:
+    def set_password(self, name: str, password: str) -> None:
+        """Set a user's password; their web sessions end (see access.users)."""
+        with self.transaction() as session:
+            users.set_password(session, name, password)
+
+    def start_session(self, name: str) -> str:
+        """A new web session of user ``name`` (signed in); the secret for its cookie."""
+        with self.transaction() as session:
+            return web_sessions.start(session, name, *self._session_limits())
+
+    def session_user(self, secret: str) -> Principal:
+        """The principal of a live web session; Unauthenticated if it ended or expired, or
+        its user is gone or disabled (see access.sessions)."""
+        with self.transaction() as session:
+            name = web_sessions.user_of(session, secret, *self._session_limits())
             return users.session_principal(session, name, self.agency)
+
+    def end_session(self, secret: str) -> None:
+        """End a web session (sign-out)."""
+        with self.transaction() as session:
+            web_sessions.end(session, secret)
+
+    def _session_limits(self) -> tuple[timedelta, timedelta]:
+        return (timedelta(seconds=self.config.session_idle),
+                timedelta(seconds=self.config.session_lifetime))
 
     def authenticate_token(self, token: str) -> Principal:
         """The user a bearer token stands for; Unauthenticated if none (see access.users)."""

@@ -34,3 +34,16 @@ class ApiToken(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in web session, held here so that it can end before its cookie does: the
+    cookie carries a random secret, the row its SHA-256 (a copy of the table opens no
+    session)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the secret
+    user: Mapped[str] = mapped_column(ForeignKey("users.name"), index=True)
+    started: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # last request, to a minute

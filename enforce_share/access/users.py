@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from . import sessions
 from .models import ApiToken, User
 from .roles import USER_ROLES
 
@@ -67,14 +68,18 @@ def get_user(session: Session, name: str) -> User:
 
 
 def set_password(session: Session, name: str, password: str) -> None:
-    """Set (or replace) a user's password for web sessions."""
+    """Set (or replace) a user's password for web sessions; their sessions end (whoever
+    knew the old password signs in again)."""
     get_user(session, name).password_hash = _password_hash(password)
+    sessions.end_all(session, name)
 
 
 def disable_user(session: Session, name: str) -> int:
-    """Disable a user and revoke their tokens; return how many tokens were revoked."""
+    """Disable a user, end their web sessions and revoke their tokens; return how many
+    tokens were revoked."""
     user = get_user(session, name)
     user.disabled = True
+    sessions.end_all(session, name)
     tokens = session.scalars(select(ApiToken).where(ApiToken.user == name,
                                                     ApiToken.revoked.is_(None))).all()
     for token in tokens:

@@ -102,7 +102,7 @@ def _authenticate(allowed: frozenset[str], basic: bool) -> Principal:
         caller = node().authenticate_partner(_signed_message())
         return Principal(caller.agency, NODE, caller.agency, caller.kid)
     header = request.headers.get("Authorization")
-    if header is None and session.get("user"):
+    if header is None and session.get("sid"):
         return _session_user()
     if header is None:
         raise Unauthenticated("Authentication required")
@@ -147,8 +147,8 @@ def rate_key() -> str:
             caller = None
         if caller is not None and caller.token is not None:
             return f"token:{caller.token}"
-    elif header is None and session.get("user"):
-        return f"user:{session['user']}"
+    elif header is None and session.get("sid"):
+        return f"user:{session.get('user')}"
     return f"ip:{request.remote_addr}"
 
 
@@ -178,7 +178,7 @@ def _session_user() -> Principal:
         if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
             raise Forbidden("CSRF token missing or wrong: send the session's token as "
                             "X-CSRF-Token", {"X-CSRF-Token": ["Missing or wrong."]})
-    return node().session_user(session["user"])
+    return node().session_user(session["sid"])
 
 
 def _signed_message() -> Message:

@@ -1,7 +1,10 @@
 """/api/v1/session: signing in with a password for the web UI (a cookie session).
 
-The cookie is signed with the node's session key, Secure, HttpOnly and SameSite=Strict, and
-lasts eight hours. A request authenticated by it that changes anything must also send the
+The cookie is signed with the node's session key, Secure, HttpOnly and SameSite=Strict. It
+carries the session's secret; the session itself is held by the node (access.sessions), so
+it ends for good at sign-out, when the user is disabled or given a new password, after
+``session_idle`` seconds without a request and ``session_lifetime`` after sign-in, whatever
+the browser keeps. A request authenticated by it that changes anything must also send the
 session's CSRF token (header ``X-CSRF-Token`` or form field ``csrf_token``). API clients use
 bearer tokens instead and need none of this.
 """
@@ -41,7 +44,8 @@ def sign_in(login: dict[str, Any]) -> dict[str, Any]:
         raise
     session.clear()  # a new session for each sign-in (no fixation)
     session.permanent = True
-    session.update(user=user.name, csrf=secrets.token_urlsafe(32))
+    session.update(sid=node().start_session(user.name), user=user.name,
+                   csrf=secrets.token_urlsafe(32))
     node().audit(Event(user.name, "sign in", "201", role=user.role, source=source))
     return {"user": user.name, "role": user.role, "csrf_token": session["csrf"]}
 
@@ -59,5 +63,7 @@ def who() -> dict[str, Any]:
 @blp.requires(*PEOPLE)
 @blp.response(204)
 def sign_out() -> None:
-    """Sign out: the session cookie is cleared."""
+    """Sign out: the session ends at the node, and the browser's cookie is cleared."""
+    if session.get("sid"):
+        node().end_session(session["sid"])
     session.clear()

@@ -34,6 +34,17 @@ def users_add(ctx: click.Context, name: str, role: str, password: bool) -> None:
     click.echo(f"user {name}: {role}")
 
 
+@users.command("password")
+@click.argument("name")
+@click.pass_context
+def users_password(ctx: click.Context, name: str) -> None:
+    """Set NAME's password for web sessions (asked for); their signed-in sessions end."""
+    secret = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    open_node(ctx).set_password(name, secret)
+    audited(ctx, "users password", user=name)
+    click.echo(f"password of {name} set; their web sessions ended")
+
+
 @users.command("token")
 @click.argument("name")
 @click.option("--expires-in", "days", type=click.IntRange(min=1), default=90, show_default=True,
@@ -60,7 +71,7 @@ def users_revoke_token(ctx: click.Context, token_id: str) -> None:
 @click.argument("name")
 @click.pass_context
 def users_disable(ctx: click.Context, name: str) -> None:
-    """Disable NAME and revoke all their tokens."""
+    """Disable NAME: their tokens are revoked and their web sessions end."""
     revoked = open_node(ctx).disable_user(name)
     audited(ctx, "users disable", user=name)
     click.echo(f"disabled {name}; revoked {revoked} token(s)")

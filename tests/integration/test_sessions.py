@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+from datetime import UTC, timedelta
+from hashlib import sha256
 
+import pytest
+from sqlalchemy import select, update
+
+from enforce_share.access.models import WebSession
 from enforce_share.audit import trail
+from enforce_share.db import utcnow
 
 PASSWORD = "correct horse battery staple"
 
@@ -57,16 +64,93 @@ def test_a_failed_sign_in_says_nothing_more_and_is_audited(browser, node, name,
     assert browser.get("/api/v1/records").status_code == 401
 
 
+def stolen(app, browser):
+    """Another browser holding a copy of ``browser``'s session cookie as it is now."""
+    thief = app.test_client()
+    thief.environ_base["wsgi.url_scheme"] = "https"
+    thief.set_cookie("es_session", browser.get_cookie("es_session").value)
+    return thief
+
+
 def test_signing_out_ends_the_session(browser) -> None:
     csrf = sign_in(browser).json["csrf_token"]
     assert browser.delete("/api/v1/session", headers={"X-CSRF-Token": csrf}).status_code == 204
     assert browser.get("/api/v1/records").status_code == 401
 
 
-def test_a_disabled_users_session_stops(browser, node) -> None:
+def test_a_copy_of_the_cookie_stops_working_at_sign_out(app, browser) -> None:
+    """Sign-out only cleared the browser's copy: a cookie taken before it kept working for
+    eight hours (issue 17). The session now ends at the node."""
+    csrf = sign_in(browser).json["csrf_token"]
+    thief = stolen(app, browser)
+    assert thief.get("/api/v1/records").status_code == 200
+    assert browser.delete("/api/v1/session", headers={"X-CSRF-Token": csrf}).status_code == 204
+    assert thief.get("/api/v1/records").status_code == 401
+    assert thief.post("/api/v1/records", json={}, headers={"X-CSRF-Token": csrf}
+                      ).status_code == 401
+
+
+@pytest.mark.parametrize("ending", ["disable", "password"])
+def test_disabling_the_user_or_a_new_password_ends_their_sessions(app, browser, node,
+                                                                   ending) -> None:
     sign_in(browser)
-    node.disable_user("ivy")
+    node.add_user("jan", "analyst", PASSWORD)
+    other = app.test_client()
+    other.environ_base["wsgi.url_scheme"] = "https"
+    sign_in(other, "jan")
+    thief = stolen(app, browser)
+    if ending == "disable":
+        node.disable_user("ivy")
+    else:
+        node.set_password("ivy", "a brand new passphrase")
     assert browser.get("/api/v1/records").status_code == 401
+    assert thief.get("/api/v1/records").status_code == 401
+    assert other.get("/api/v1/records").status_code == 200  # other users' sessions go on
+    if ending == "password":
+        assert sign_in(browser, "ivy", "a brand new passphrase").status_code == 201
+        assert browser.get("/api/v1/records").status_code == 200
+
+
+@pytest.mark.parametrize("column, age", [("seen", timedelta(minutes=31)),
+                                         ("started", timedelta(hours=8, minutes=1))])
+def test_sessions_expire_when_idle_and_at_their_absolute_end(browser, node, column,
+                                                              age) -> None:
+    sign_in(browser)
+    assert browser.get("/api/v1/records").status_code == 200
+    with node.transaction() as session:
+        session.execute(update(WebSession).values({column: utcnow() - age}))
+    assert browser.get("/api/v1/records").status_code == 401
+
+
+def test_a_session_in_use_stays_alive_past_the_idle_time(browser, node) -> None:
+    sign_in(browser)
+    with node.transaction() as session:  # last seen 29 minutes ago: it lives, and moves on
+        session.execute(update(WebSession).values(seen=utcnow() - timedelta(minutes=29)))
+    assert browser.get("/api/v1/records").status_code == 200
+    with node.reading() as session:
+        seen = session.scalar(select(WebSession.seen))
+    assert utcnow() - (seen if seen.tzinfo else seen.replace(tzinfo=UTC)) < timedelta(minutes=1)
+
+
+def test_the_node_keeps_no_session_secret(app, browser, node) -> None:
+    """A copy of the sessions table opens no session: it holds the secret's SHA-256."""
+    sign_in(browser)
+    with node.reading() as session:
+        (row,) = session.scalars(select(WebSession)).all()
+    cookie = app.session_interface.get_signing_serializer(app).loads(
+        browser.get_cookie("es_session").value)
+    assert len(cookie["sid"]) >= 43 and row.id == sha256(cookie["sid"].encode()).hexdigest()
+
+
+def test_sessions_of_other_users_never_open_by_a_made_up_secret(app, browser) -> None:
+    """A cookie signed by the node with a secret the node never issued opens nothing."""
+    sign_in(browser)
+    forged = app.test_client()
+    forged.environ_base["wsgi.url_scheme"] = "https"
+    serializer = app.session_interface.get_signing_serializer(app)
+    forged.set_cookie("es_session", serializer.dumps(
+        {"sid": "made-up", "user": "ivy", "csrf": "c" * 43, "_permanent": True}))
+    assert forged.get("/api/v1/records").status_code == 401
 
 
 def test_failed_sign_ins_are_limited_per_name_and_per_address(browser, node) -> None:
@@ -91,3 +175,23 @@ def test_passwords_are_stored_as_argon2id_hashes(node, browser) -> None:
     with node.reading() as session:
         stored = session.get(User, "ivy").password_hash
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_the_cli_sets_a_password_and_ends_the_users_sessions(app, browser, node) -> None:
+    from click.testing import CliRunner
+
+    from enforce_share.cli import main
+
+    sign_in(browser)
+    done = CliRunner().invoke(
+        main, ["--data-dir", str(node.config.data_dir), "users", "password", "ivy"],
+        input="another good passphrase\nanother good passphrase\n",
+        env={"DATABASE_URL": node.config.database_url or ""})
+    assert done.exit_code == 0, done.output
+    assert "web sessions ended" in done.output and "another good" not in done.output
+    assert browser.get("/api/v1/records").status_code == 401
+    assert sign_in(browser, "ivy", PASSWORD).status_code == 401
+    assert sign_in(browser, "ivy", "another good passphrase").status_code == 201
+    with node.reading() as session:
+        (entry,) = [e for e in trail.entries(session) if e.action == "users password"]
+    assert json.loads(entry.target) == {"user": "ivy"}
