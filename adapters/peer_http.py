@@ -1,4 +1,5 @@
-"""A partner node over HTTP: signed GET requests to its feed (RFC 9421), JSON answers."""
+"""A partner node over HTTP: signed GET requests (RFC 9421) to its feed and checkpoints,
+JSON answers."""
 
 from __future__ import annotations
 
@@ -40,9 +41,25 @@ class HttpPeer:
         """The entries at ``seqs`` of ``origin``'s log, as the peer holds them."""
         return self._page({"origin": origin, "seqs": ",".join(str(seq) for seq in seqs)})
 
+    def checkpoint(self, origin: str) -> Any:
+        """The latest signed checkpoint of ``origin``'s log the peer holds (unchecked)."""
+        try:
+            return orjson.loads(self._get(f"/api/v1/checkpoints/{origin}", {}))
+        except orjson.JSONDecodeError as exc:
+            raise PeerUnavailable(f"{self.agency} answered with something not JSON") from exc
+
     def _page(self, params: dict[str, Any]) -> dict[str, Any]:
-        prepared = requests.Request(
-            "GET", f"{self.url.rstrip('/')}/api/v1/feed", params=params).prepare()
+        try:
+            page = FeedPage(self._get("/api/v1/feed", params))
+        except orjson.JSONDecodeError as exc:
+            raise PeerUnavailable(f"{self.agency} answered with something not JSON") from exc
+        if not isinstance(page, dict) or not isinstance(page.get("entries"), list):
+            raise PeerUnavailable(f"{self.agency} answered with something not a feed page")
+        return page
+
+    def _get(self, path: str, params: dict[str, Any]) -> bytes:
+        prepared = requests.Request("GET", f"{self.url.rstrip('/')}{path}",
+                                    params=params).prepare()
         sign_request(prepared, self.kid, self.private_key, self.agency)
         try:
             response = self.session.send(prepared, timeout=self.timeout)
@@ -52,13 +69,7 @@ class HttpPeer:
         if response.status_code != 200:
             raise PeerUnavailable(f"{self.agency} answered {response.status_code}: "
                                   f"{response.text[:200]}")
-        try:
-            page = FeedPage(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise PeerUnavailable(f"{self.agency} answered with something not JSON") from exc
-        if not isinstance(page, dict) or not isinstance(page.get("entries"), list):
-            raise PeerUnavailable(f"{self.agency} answered with something not a feed page")
-        return page
+        return response.content
 
     def close(self) -> None:
         """Close pooled connections."""

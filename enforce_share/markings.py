@@ -21,6 +21,9 @@ AGENCIES: tuple[str, ...] = ("USA", "GBR", "CAN", "AUS", "NZL")
 #: TLP levels, least to most restrictive.
 TLP_ORDER = ("clear", "green", "amber", "amber+strict", "red")
 SHAREABLE = frozenset(TLP_ORDER[:-1])
+#: The marking of what a node writes of itself (key announcements, audit anchors): public,
+#: so any partner may hold it.
+PUBLIC_MARKING = {"tlp": "clear", "releasable_to": list(AGENCIES)}
 
 
 def releasable(tlp: str, releasable_to: Iterable[str], agency: str) -> bool:

@@ -20,6 +20,7 @@ from .access import users
 from .access.users import Principal, authenticate_token
 from .adapters.peer_http import HttpPeer
 from .audit import trail
+from .audit.anchors import anchor
 from .audit.trail import Event
 from .clock import parse_timestamp, timestamp
 from .config import CONFIG_FILE, Config, write_config
@@ -32,7 +33,7 @@ from .graph.questions import Asker, GraphQuestions
 from .graph.server import IndexProcess, IndexUnavailable
 from .graph.service import ActorGraph
 from .graph.view import View
-from .markings import AGENCIES
+from .markings import AGENCIES, PUBLIC_MARKING
 from .partners import list_partners
 from .records.checkpoints import heartbeat, latest_checkpoint, signed_checkpoint
 from .records.drafts import Draft
@@ -60,8 +61,6 @@ from .sync.status import sync_status
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "session.key"
-#: The marking of this node's key announcements: public, so any partner may learn them.
-PUBLIC_MARKING = {"tlp": "clear", "releasable_to": list(AGENCIES)}
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ class Node:
             register_own_key(session, config.agency, body, source="init")
             signer = current_signer(session, config.agency, config.keys_dir)
             append(session, signer, config.agency, [Draft("key", PUBLIC_MARKING, body)],
-                   allow_key_types=True)
+                   reserved=True)
         write_config(config)
         return node, kid
 
@@ -176,10 +175,18 @@ class Node:
             return signed_checkpoint(latest_checkpoint(session, origin, seq))
 
     def heartbeat(self) -> dict[str, Any]:
-        """Sign this node's checkpoint at its log head anew, now: word that it is alive."""
+        """Anchor the audit trail in this node's log if it moved on (see audit.anchors),
+        then sign the checkpoint at the log's head anew, now: word that it is alive."""
         with self.transaction() as session:
             signer = current_signer(session, self.agency, self.config.keys_dir)
+            anchor(session, signer, self.agency)
             return signed_checkpoint(heartbeat(session, signer, self.agency))
+
+    def anchor_audit(self) -> Record | None:
+        """Write the audit trail's head into this node's log now (None: already there)."""
+        with self.transaction() as session:
+            signer = current_signer(session, self.agency, self.config.keys_dir)
+            return anchor(session, signer, self.agency)
 
     # --- search ----------------------------------------------------------------------------
 
@@ -475,7 +482,7 @@ class Node:
             kid, body = new_key_draft_body(self.config.keys_dir)
             register_own_key(session, self.agency, body, source="keys rotate")
             append(session, old, self.agency, [Draft("key", PUBLIC_MARKING, body)],
-                   allow_key_types=True)
+                   reserved=True)
             new = current_signer(session, self.agency, self.config.keys_dir)
             self._revoke(session, new, old.kid, "rotated")
         return old.kid, kid
@@ -505,7 +512,7 @@ class Node:
                 at: str | None = None) -> None:
         body = {"kid": kid, "revoked_at": at or timestamp(), "reason": reason}
         append(session, signer, self.agency, [Draft("key_revocation", PUBLIC_MARKING, body)],
-               allow_key_types=True)
+               reserved=True)
 
     # --- status --------------------------------------------------------------------------
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..access.roles import ADMIN
-from ..audit.service import audit_entries
+from ..audit.service import audit_entries, verify_audit
 from ..clock import parse_timestamp, timestamp
 from .auth import Blueprint, node
-from .schemas import AuditPageSchema, AuditQuerySchema
+from .schemas import AuditPageSchema, AuditQuerySchema, AuditVerdictSchema
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit trail")
 
@@ -29,3 +29,14 @@ def entries(query: dict[str, Any]) -> dict[str, Any]:
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": rows, "next": rows[-1]["seq"] if more else None}
+
+
+@blp.route("/audit/verify")
+@blp.requires(ADMIN)
+@blp.response(200, AuditVerdictSchema)
+def verify() -> dict[str, Any]:
+    """The trail's hash chain recomputed and held against the heads anchored in the node's
+    signed log (which partners hold): intact, or the first entry altered or removed."""
+    verdict, anchored = verify_audit(node())
+    return {"entries": verdict.entries, "head": verdict.head, "anchors": anchored,
+            "intact": verdict.problem is None, "problem": verdict.problem}

@@ -250,6 +250,17 @@ class AuditPageSchema(Schema):
     next = fields.Integer(allow_none=True, required=True)
 
 
+class AuditVerdictSchema(Schema):
+    """GET /api/v1/audit/verify: the chain recomputed and held against the anchors."""
+
+    entries = fields.Integer(required=True, metadata={"description": "Entries that hold"})
+    head = fields.String(required=True)
+    anchors = fields.Integer(required=True, metadata={
+        "description": "Audit heads anchored in the node's signed log"})
+    intact = fields.Boolean(required=True)
+    problem = fields.String(allow_none=True, required=True)
+
+
 class LoginSchema(Schema):
     """POST /api/v1/session: a user's name and password."""
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ..adapters.peer_http import PeerUnavailable
+from ..errors import VerificationError
 from ..node import Node
-from . import trail
+from ..signing.trust import TrustRegistry
+from ..sync.checkpoints import verified_checkpoint
+from . import anchors, trail
 
 #: What an administrator reads in place of each query parameter's value.
 WITHHELD = "(withheld)"
@@ -27,7 +32,50 @@ def audit_entries(node: Node, *, withhold_queries: bool = False,
     return found
 
 
-def verify_audit(node: Node) -> trail.Verdict:
-    """The hash chain recomputed: how many entries hold, and the first problem if any."""
+def verify_audit(node: Node) -> tuple[trail.Verdict, int]:
+    """The hash chain recomputed and held against the heads anchored in the node's log: the
+    verdict (entries that hold, the first problem if any) and how many anchors there are."""
     with node.reading() as session:
-        return trail.verify(session)
+        held = anchors.anchors(session, node.agency)
+        verdict = trail.verify(session, {anchor.audit_head for anchor in held})
+    if verdict.problem is None:
+        verdict = replace(verdict, problem=anchors.unreached(held, verdict.reached))
+    return verdict, len(held)
+
+
+@dataclass(frozen=True)
+class Witness:
+    """What one partner holds of this node's log: its latest checkpoint's seq, and whether
+    the log here still reaches it (``problem`` None), or why it could not be asked."""
+
+    partner: str
+    seq: int | None
+    problem: str | None
+    asked: bool = True
+
+
+def witnesses(node: Node) -> list[Witness]:
+    """Ask each partner for the checkpoint of this node's log it holds, and recompute the
+    log here to its seq: a log rewritten at the node (its anchors with it) no longer does."""
+    found = []
+    for peer in node.peers():
+        try:
+            signed = peer.checkpoint(node.agency)
+        except PeerUnavailable as exc:
+            found.append(Witness(peer.agency, None, str(exc), asked=False))
+            continue
+        finally:
+            peer.close()
+        with node.reading() as session:
+            try:
+                checkpoint = verified_checkpoint(TrustRegistry.load(session), signed,
+                                                 node.agency)
+            except VerificationError as exc:
+                found.append(Witness(peer.agency, None, f"its checkpoint does not verify: "
+                                     f"{exc}"))
+                continue
+            head = anchors.own_head_at(session, node.agency, checkpoint.seq)
+        found.append(Witness(peer.agency, checkpoint.seq, None if head == checkpoint.head else
+                             f"this node's log no longer reaches the checkpoint {peer.agency} "
+                             f"holds at seq {checkpoint.seq}: it was rewritten"))
+    return found

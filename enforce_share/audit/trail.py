@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -70,33 +70,40 @@ def append(session: Session, event: Event) -> AuditEntry:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The result of :func:`verify`: entries checked, and the first problem (None if none)."""
+    """The result of :func:`verify`: entries checked, the first problem (None if none), and
+    where the chain reached each head asked about (head -> seq)."""
 
     entries: int
     head: str
     problem: str | None = None
+    reached: dict[str, int] = field(default_factory=dict)
 
 
-def verify(session: Session) -> Verdict:
-    """Recompute the whole chain and compare it with the head."""
+def verify(session: Session, heads: Collection[str] = ()) -> Verdict:
+    """Recompute the whole chain and compare it with the head; note the seq at which the
+    chain reaches each of ``heads`` (the anchored ones: see ``anchors``)."""
     previous, expected = ZERO, 1
+    wanted, reached = set(heads), {}
     for entry in _in_order(session):
         if entry.seq != expected:
-            return Verdict(expected - 1, previous, f"entry {expected} is missing")
+            return Verdict(expected - 1, previous, f"entry {expected} is missing", reached)
         event = Event(actor=entry.actor, action=entry.action, outcome=entry.outcome,
                       role=entry.role, target=json.loads(entry.target), source=entry.source,
                       request_id=entry.request_id)
         digest = _chain(previous, _statement(entry.seq, entry.at, event))
         if digest != entry.hash:
-            return Verdict(expected - 1, previous, f"entry {entry.seq} was altered")
+            return Verdict(expected - 1, previous, f"entry {entry.seq} was altered", reached)
+        if digest in wanted:
+            reached[digest] = entry.seq
         previous, expected = digest, expected + 1
     head = session.get(AuditHead, HEAD_ID)
     held = (head.seq, head.head) if head else (0, ZERO)
     if held != (expected - 1, previous):
         return Verdict(expected - 1, previous,
                        f"the head says {held[0]} entries: entries were removed from the end"
-                       if held[0] > expected - 1 else "the head does not match the entries")
-    return Verdict(expected - 1, previous)
+                       if held[0] > expected - 1 else "the head does not match the entries",
+                       reached)
+    return Verdict(expected - 1, previous, reached=reached)
 
 
 def _in_order(session: Session, batch: int = 1000) -> Iterator[AuditEntry]:

@@ -9,7 +9,7 @@ import click
 
 from ..access.roles import USER_ROLES
 from ..access.service import users_and_tokens
-from ..audit.service import audit_entries, verify_audit
+from ..audit.service import audit_entries, verify_audit, witnesses
 from ..clock import timestamp
 from .context import audited, open_node
 
@@ -96,14 +96,43 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option("--partners", is_flag=True,
+              help="Also ask each partner for the checkpoint of this node's log it holds, "
+                   "and check the log here (and the anchors in it) still reaches it.")
 @click.pass_context
-def audit_verify(ctx: click.Context) -> None:
-    """Recompute the hash chain; exit 1 naming the first entry that was altered or removed."""
-    verdict = verify_audit(open_node(ctx))
+def audit_verify(ctx: click.Context, partners: bool) -> None:
+    """Recompute the hash chain and hold it against the heads anchored in the node's signed
+    log; exit 1 naming the first entry altered or removed, or a partner's copy not reached."""
+    node = open_node(ctx)
+    verdict, anchored = verify_audit(node)
     if verdict.problem:
         raise click.ClickException(f"audit trail broken after {verdict.entries} good "
                                    f"entries: {verdict.problem}")
-    click.echo(f"audit trail intact: {verdict.entries} entries, head {verdict.head}")
+    click.echo(f"audit trail intact: {verdict.entries} entries, head {verdict.head}; "
+               f"{anchored} anchor(s) in the log reached")
+    if not partners:
+        return
+    held = witnesses(node)
+    for witness in held:
+        click.echo(f"{witness.partner}: " + (
+            f"holds this log to seq {witness.seq}: reached" if witness.problem is None
+            else ("not asked: " if not witness.asked else "") + witness.problem))
+    if any(w.asked and w.problem for w in held):
+        raise click.ClickException("a partner holds a history of this node's log that the "
+                                   "node no longer has")
+    if not any(w.asked for w in held):
+        raise click.ClickException("no partner could be asked")
+
+
+@audit.command("anchor")
+@click.pass_context
+def audit_anchor(ctx: click.Context) -> None:
+    """Write the audit trail's head into the node's signed log now (the scheduler does at
+    every heartbeat), where partners will hold it."""
+    record = open_node(ctx).anchor_audit()
+    click.echo(f"anchored at seq {record.seq} of the log" if record else
+               "already anchored: the trail has not moved since")
+    audited(ctx, "audit anchor", **({"record": record.id} if record else {}))
 
 
 @audit.command("list")

@@ -10,8 +10,10 @@ from ..clock import timestamp
 
 #: Types whose records change the trust registry; only `keys` commands write them.
 KEY_TYPES = frozenset({"key", "key_revocation"})
-#: Types a withdrawal may not target: the trust history and withdrawals themselves stay.
-UNWITHDRAWABLE = KEY_TYPES | {"withdrawal"}
+#: Types only the node itself writes (its keys, and the anchors of its audit trail).
+RESERVED_TYPES = KEY_TYPES | {"audit_anchor"}
+#: Types a withdrawal may not target: what the node wrote of itself, and withdrawals.
+UNWITHDRAWABLE = RESERVED_TYPES | {"withdrawal"}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from ..errors import Conflict, Error, InvalidInput, VerificationError
 from ..markings import AGENCIES, audience, covers, releasable
 from ..signing import jws
 from .checkpoints import issue_checkpoint
-from .drafts import KEY_TYPES, UNWITHDRAWABLE, Draft
+from .drafts import RESERVED_TYPES, UNWITHDRAWABLE, Draft
 from .entries import entry_hash, record_stub
 from .models import LogHead, Record
 from .store import store_rows
@@ -45,7 +45,7 @@ def ensure_log(session: Session, origin: str) -> LogHead:
 
 def append(
     session: Session, signer: Signer, origin: str, drafts: Sequence[Draft],
-    *, allow_key_types: bool = False,
+    *, reserved: bool = False,
 ) -> list[Record]:
     """Append drafts to ``origin``'s log: seqs are taken atomically, then each is signed.
 
@@ -57,7 +57,7 @@ def append(
     """
     if not drafts:  # an empty insert would write a row of defaults
         return []
-    _check_shapes(origin, drafts, allow_key_types)
+    _check_shapes(origin, drafts, reserved)
     count = len(drafts)
     reserved = session.execute(
         update(LogHead).where(LogHead.origin == origin)
@@ -65,7 +65,7 @@ def append(
     ).one_or_none()
     if reserved is None:
         ensure_log(session, origin)
-        return append(session, signer, origin, drafts, allow_key_types=allow_key_types)
+        return append(session, signer, origin, drafts, reserved=reserved)
     _check_references(session, origin, drafts)
     last_seq, head = reserved
     rows = []
@@ -106,12 +106,13 @@ def row_values(
     }
 
 
-def _check_shapes(origin: str, drafts: Sequence[Draft], allow_key_types: bool) -> None:
-    """Refuse the batch unless every draft makes a record partners will accept."""
+def _check_shapes(origin: str, drafts: Sequence[Draft], reserved: bool) -> None:
+    """Refuse the batch unless every draft makes a record partners will accept (and only
+    the node's own use cases, ``reserved``, write its keys and audit anchors)."""
     for index, draft in enumerate(drafts):
-        if draft.type in KEY_TYPES and not allow_key_types:
-            raise InvalidInput("Key records are written by `enforce-share keys`",
-                               {"type": ["key and key_revocation are reserved."]})
+        if draft.type in RESERVED_TYPES and not reserved:
+            raise InvalidInput("Key records and audit anchors are written by the node itself",
+                               {"type": [f"{', '.join(sorted(RESERVED_TYPES))} are reserved."]})
         errors = record_errors(draft.envelope(origin, 1))
         if errors:
             raise InvalidInput(f"Draft {index} is not a valid {draft.type}: "

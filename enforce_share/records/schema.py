@@ -229,6 +229,13 @@ class KeyRevocationSchema(Strict):
     reason = Text(2000, required=True)
 
 
+class AuditAnchorSchema(Strict):
+    """The head of the writing node's audit trail (its SHA-256 chain) at the time: once in
+    the signed log, partners hold it, and a rewritten trail no longer reaches it."""
+
+    audit_head = Pattern(r"^[0-9a-f]{64}$", "Not a SHA-256 hex digest.", required=True)
+
+
 #: Record type -> body schema. The table the rest of the code consults; declared once.
 BODY_SCHEMAS: dict[str, type[Schema]] = {
     "violation": ViolationSchema,
@@ -239,6 +246,7 @@ BODY_SCHEMAS: dict[str, type[Schema]] = {
     "withdrawal": WithdrawalSchema,
     "key": KeySchema,
     "key_revocation": KeyRevocationSchema,
+    "audit_anchor": AuditAnchorSchema,
 }
 RECORD_TYPES = tuple(BODY_SCHEMAS)
 _BODY_VALIDATORS = {name: schema() for name, schema in BODY_SCHEMAS.items()}

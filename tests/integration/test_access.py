@@ -128,7 +128,7 @@ def test_openapi_states_the_security_of_each_operation(client) -> None:
     assert "security" not in paths["/api/v1/node"]["get"]
     guarded = [(path, method) for path, operations in paths.items()
                for method, operation in operations.items() if "security" in operation]
-    assert len(guarded) == 24  # all but node, JWK Set, OpenAPI and signing in
+    assert len(guarded) == 25  # all but node, JWK Set, OpenAPI and signing in
 
 
 def test_an_expired_token_is_refused(app, node, tokens) -> None:

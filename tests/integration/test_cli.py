@@ -236,7 +236,7 @@ def test_record_add_refuses_key_announcements(gbr, data_dir, tmp_path) -> None:
              "body": {"kid": jwk["kid"], "jwk": jwk, "valid_from": "2026-01-01T00:00:00Z"}}
     result = gbr("record", "add", str(write_json(tmp_path / "key.json", draft)))
     assert result.exit_code == 1
-    assert "(type: key and key_revocation are reserved.)" in result.stderr
+    assert "(type: audit_anchor, key, key_revocation are reserved.)" in result.stderr
     assert stored_records(data_dir) == 1
 
 
