@@ -42,7 +42,7 @@ FUZZ = settings.get_profile("openapi-fuzz")
 
 #: Operations only administrators may call (enforce_share/api/audit.py, feed.py). The
 #: document says an operation needs a token, not which role, hence this list.
-ADMIN_PATHS = frozenset({"/api/v1/audit", "/api/v1/sync/status"})
+ADMIN_PATHS = frozenset({"/api/v1/audit", "/api/v1/audit/verify", "/api/v1/sync/status"})
 SHARED = {"tlp": "green", "releasable_to": ["GBR", "USA"]}
 
 
