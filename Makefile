@@ -53,6 +53,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/screening.py --quick
 	$(PY) bench/graph.py --quick
 	$(PY) bench/flood.py --quick
+	$(PY) bench/load.py --quick
 
 clean: stop
 	rm -rf $(VENV) .demo

@@ -395,6 +395,11 @@ class Node:
         with self.reading() as session:
             return authenticate_token(session, token, self.agency)
 
+    def user_exists(self, name: str) -> bool:
+        """Whether a user of this name exists here (see access.users)."""
+        with self.reading() as session:
+            return users.user_exists(session, name)
+
     def token_exists(self, token_id: str) -> bool:
         """Whether a token of this id was ever issued here (see access.users)."""
         with self.reading() as session:

@@ -126,6 +126,12 @@ def authenticate_token(session: Session, token: str, agency: str,
     return Principal(user.name, user.role, agency, row.id)
 
 
+def user_exists(session: Session, name: str) -> bool:
+    """Whether a user called ``name`` exists (for the audit trail: a refused sign-in is
+    named by the user tried only when there is one, never by a name the caller made up)."""
+    return session.get(User, name) is not None
+
+
 def token_exists(session: Session, token_id: str) -> bool:
     """Whether ``token_id`` names a token ever issued here (for the audit trail: a refused
     caller is named by a token id only when it is a real one, never by one it made up)."""

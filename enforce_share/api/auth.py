@@ -205,20 +205,30 @@ def _audit(response: Response) -> Response:
     else:
         actor = "anonymous"  # never an id the caller made up
     action = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-    source, outcome = request.remote_addr or "-", str(response.status_code)
+    outcome = str(response.status_code)
     if response.status_code in (401, 403):
-        held_back = current_app.extensions["enforce_share_refusals"].admit(
-            (source, actor, action, outcome))
-        if held_back is None:  # like one written a moment ago: counted, not written
-            return response
-        if held_back:
-            target["held_back"] = held_back
-        log.warning("refused %s %s from %s: %s", request.method, request.path, source,
-                    outcome)
+        audit_refusal(actor, action, outcome, target)
+        return response
     node().audit(Event(actor=actor, role=caller.role if caller else None, action=action,
-                       target=target, source=source, outcome=outcome,
+                       target=target, source=request.remote_addr or "-", outcome=outcome,
                        request_id=g.get("request_id")))
     return response
+
+
+def audit_refusal(actor: str, action: str, outcome: str,
+                  target: dict[str, Any] | None = None) -> None:
+    """Write a refused request to the audit trail, unless one like it (same source, actor,
+    action and outcome) was written in the last minute: then it is only counted, and the
+    next one written says how many were held back (audit/refusals.py)."""
+    source = request.remote_addr or "-"
+    held_back = current_app.extensions["enforce_share_refusals"].admit(
+        (source, actor, action, outcome))
+    if held_back is None:  # like one written a moment ago: counted, not written
+        return
+    target = {**(target or {}), **({"held_back": held_back} if held_back else {})}
+    log.warning("refused %s %s from %s: %s", request.method, request.path, source, outcome)
+    node().audit(Event(actor=actor, action=action, target=target, source=source,
+                       outcome=outcome, request_id=g.get("request_id")))
 
 
 def init_auth(app: Flask, api: flask_smorest.Api) -> None:

@@ -19,7 +19,7 @@ from flask import current_app, request, session
 from ..access.roles import ADMIN, ANALYST, LIAISON
 from ..audit.trail import Event
 from ..errors import Unauthenticated
-from .auth import Blueprint, node, principal
+from .auth import Blueprint, audit_refusal, node, principal
 from .schemas import LoginSchema, SessionSchema
 
 blp = Blueprint("session", __name__, url_prefix="/api/v1",
@@ -40,7 +40,10 @@ def sign_in(login: dict[str, Any]) -> dict[str, Any]:
         user = node().authenticate_password(login["name"], login["password"])
     except Unauthenticated:
         guard.failed(login["name"], source)
-        node().audit(Event(login["name"], "sign in", "401", source=source))
+        # Named in the trail only when such a user exists: never a name the caller made up
+        # (a flood of made-up names would be a row each), as refusals by token are.
+        audit_refusal(login["name"] if node().user_exists(login["name"]) else "anonymous",
+                      "sign in", "401")
         raise
     session.clear()  # a new session for each sign-in (no fixation)
     session.permanent = True
