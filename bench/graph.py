@@ -38,7 +38,7 @@ from enforce_share.demo.scenario import generate_scenario
 from enforce_share.graph import analyses
 from enforce_share.graph.index import GraphIndex
 from enforce_share.graph.view import View
-from enforce_share.markings import AGENCIES
+from enforce_share.members import FOUNDING
 from enforce_share.node import Node
 
 FULL_RECORDS, QUICK_RECORDS = 240_000, 24_000
@@ -109,7 +109,7 @@ def synthetic(nodes: int, edges: int, seed: int) -> nx.Graph:
                    for start in range(0, nodes, size)]
     for number in range(nodes):
         forwarder = number % 20 == 0
-        graph.add_node(str(number), agencies={rng.choice(AGENCIES)}, members=[str(number)],
+        graph.add_node(str(number), agencies={rng.choice(FOUNDING.codes)}, members=[str(number)],
                        countries={rng.choice(COUNTRIES)}, listings=set(),
                        roles={"freight_forwarder" if forwarder else rng.choice(
                            ("exporter", "consignee", "end_user", "intermediary"))},

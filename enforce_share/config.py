@@ -13,7 +13,7 @@ import limits
 from sqlalchemy.engine import make_url
 
 from .errors import ConfigError
-from .markings import AGENCIES
+from .members import CODE
 
 CONFIG_FILE = "node.toml"
 DEFAULT_DATA_DIR = "instance"
@@ -107,8 +107,9 @@ def load_config(data_dir: str | Path | None = None, **overrides: Any) -> Config:
     except ValueError as exc:
         raise ConfigError(f"rate_limit {values.get('rate_limit')!r} is not a rate such as "
                           "'600 per minute'") from exc
-    if values.get("agency") is not None and values["agency"] not in AGENCIES:
-        raise ConfigError(f"agency {values['agency']!r} is not one of {', '.join(AGENCIES)}")
+    if values.get("agency") is not None and not CODE.fullmatch(str(values["agency"])):
+        raise ConfigError(f"agency {values['agency']!r} is not an agency code (ISO 3166-1 "
+                          "alpha-3, upper case)")
     return replace(Config(), **values)
 
 

@@ -1,7 +1,7 @@
 """TLP 2.0 markings and releasability: the one place that decides who may see a record.
 
-It also holds the partnership's constants (agency codes, TLP levels) and imports nothing of
-the project, so every layer, down to ``config``, can take them from here.
+It also holds the TLP levels and imports nothing of the project but ``members`` (the one home
+of the member agencies' codes), so every layer, down to ``config``, can take them from here.
 
 Rules (FIRST TLP 2.0): ``red`` never leaves the origin agency's node; any other level may go
 to an agency listed in ``releasable_to`` and to no other; ``clear`` may also be published.
@@ -14,21 +14,37 @@ feed, bundles, exports, briefs, graphs) asks this module, through these function
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-#: Partner agencies, by ISO 3166-1 alpha-3 code of their country; the order gives each its
-#: bit in an audience mask.
-AGENCIES: tuple[str, ...] = ("USA", "GBR", "CAN", "AUS", "NZL")
+from . import members
+
 #: TLP levels, least to most restrictive.
 TLP_ORDER = ("clear", "green", "amber", "amber+strict", "red")
 SHAREABLE = frozenset(TLP_ORDER[:-1])
-#: The marking of what a node writes of itself (key announcements, audit anchors): public,
-#: so any partner may hold it.
-PUBLIC_MARKING = {"tlp": "clear", "releasable_to": list(AGENCIES)}
+
+
+def public_marking() -> dict[str, Any]:
+    """The marking of what a node writes of itself (key and root records, audit anchors):
+    public, released to every member, so any partner may hold it."""
+    return {"tlp": "clear", "releasable_to": list(members.codes())}
 
 
 def releasable(tlp: str, releasable_to: Iterable[str], agency: str) -> bool:
     """Whether a record marked ``tlp`` / ``releasable_to`` may be given to ``agency``'s node."""
     return tlp in SHAREABLE and agency in set(releasable_to)
+
+
+def given_to(tlp: str, releasable_to: Iterable[str], agency: str, *, reserved: bool) -> bool:
+    """Whether a record so marked goes to ``agency``'s node in full (feed, bundle).
+
+    As :func:`releasable`; and a record a node wrote of itself (``reserved``: its keys,
+    roots, disavowals, membership statements, audit anchors), which is always marked clear,
+    goes to every member, whatever members its list names: a member admitted later needs its
+    partners' keys and roots to verify anything they wrote.
+    """
+    if reserved and tlp == "clear":
+        return members.is_member(agency)
+    return releasable(tlp, releasable_to, agency)
 
 
 def covers(
@@ -55,22 +71,26 @@ def publishable(tlp: str) -> bool:
 
 
 def agency_bit(agency: str) -> int:
-    """The bit of ``agency`` in an audience mask (ValueError for an unknown agency)."""
-    return 1 << AGENCIES.index(agency)
+    """The bit of ``agency`` in an audience mask: its place among the members (ValueError
+    for a code that is no member's)."""
+    return 1 << members.codes().index(agency)
 
 
 def audience(tlp: str, releasable_to: Iterable[str]) -> int:
-    """The agencies a record may be given to, as a bit mask (0: none but its origin)."""
+    """The member agencies a record may be given to, as a bit mask (0: none but its
+    origin). A code not (yet) a member's has no bit: ``members`` admitting it means the
+    masks of records naming it are made again (``records.audience``)."""
     if tlp not in SHAREABLE:
         return 0
-    return sum(agency_bit(agency) for agency in set(releasable_to) if agency in AGENCIES)
+    codes = members.codes()
+    return sum(1 << codes.index(agency) for agency in set(releasable_to) if agency in codes)
 
 
 def combined(markings: Iterable[tuple[str, Iterable[str]]]) -> tuple[str, list[str]]:
     """The marking of an output derived from records so marked: the most restrictive TLP,
     releasable to the agencies every record is releasable to (nothing used: clear, all)."""
-    level, agencies = 0, set(AGENCIES)
+    level, agencies = 0, set(members.codes())
     for tlp, releasable_to in markings:
         level = max(level, TLP_ORDER.index(tlp) if tlp in TLP_ORDER else len(TLP_ORDER) - 1)
         agencies &= set(releasable_to)
-    return TLP_ORDER[level], [agency for agency in AGENCIES if agency in agencies]
+    return TLP_ORDER[level], members.named(agencies)

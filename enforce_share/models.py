@@ -4,13 +4,14 @@ from .access.models import ApiToken, User, WebSession
 from .audit.models import AuditEntry, AuditHead
 from .db import Base
 from .partners import Partner
-from .records.models import Checkpoint, LogHead, Placeholder, Record, StoreClock
+from .records.models import Checkpoint, Disavowal, LogHead, Placeholder, Record, StoreClock
 from .search.models import SavedSearch, SearchDoc, SearchHead
-from .signing.models import TrustedKey
+from .signing.models import MembershipVersion, RootVersion, TrustedKey
 from .sync.models import Equivocation, Quarantined, SeenNonce, SyncState
 
 __all__ = [
-    "ApiToken", "AuditEntry", "AuditHead", "Base", "Checkpoint", "Equivocation", "LogHead",
-    "Partner", "Placeholder", "Quarantined", "Record", "SavedSearch", "SearchDoc", "SearchHead",
-    "SeenNonce", "StoreClock", "SyncState", "TrustedKey", "User", "WebSession",
+    "ApiToken", "AuditEntry", "AuditHead", "Base", "Checkpoint", "Disavowal", "Equivocation",
+    "LogHead", "MembershipVersion", "Partner", "Placeholder", "Quarantined", "Record",
+    "RootVersion", "SavedSearch", "SearchDoc", "SearchHead", "SeenNonce", "StoreClock",
+    "SyncState", "TrustedKey", "User", "WebSession",
 ]

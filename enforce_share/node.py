@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -12,9 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import members
 from .access import sessions as web_sessions
 from .access import users
 from .access.users import Principal, authenticate_token
@@ -22,7 +25,7 @@ from .adapters.peer_http import HttpPeer
 from .audit import trail
 from .audit.anchors import anchor
 from .audit.trail import Event
-from .clock import parse_timestamp, timestamp
+from .clock import timestamp
 from .config import CONFIG_FILE, Config, write_config
 from .db import make_engine, make_sessionmaker, transaction, upgrade
 from .errors import InvalidInput, KeyManagementError
@@ -33,7 +36,6 @@ from .graph.questions import Asker, GraphQuestions
 from .graph.server import IndexProcess, IndexUnavailable
 from .graph.service import ActorGraph
 from .graph.view import View
-from .markings import AGENCIES, PUBLIC_MARKING
 from .partners import list_partners
 from .records.checkpoints import heartbeat, latest_checkpoint, signed_checkpoint
 from .records.drafts import Draft
@@ -45,15 +47,12 @@ from .search.engine import Results, search
 from .search.models import SavedSearch
 from .search.postings import Postings
 from .search.query import Query
+from .signing import authority, membership_file
 from .signing.keys import private_kids
-from .signing.models import TrustedKey
-from .signing.node_keys import (
-    current_signer,
-    new_key_draft_body,
-    own_key,
-    register_own_key,
-)
-from .signing.trust import TrustRegistry, export_jwks
+from .signing.models import MembershipVersion, TrustedKey
+from .signing.node_keys import current_signer
+from .signing.root_keys import RootKeys, create_root, default_root_dir
+from .signing.trust import TrustRegistry, export_jwks, held_membership
 from .sync.feed import entries_json, feed_page_json
 from .sync.httpsig import Caller, Message, authenticate
 from .sync.puller import Outcome, sync_round, unblock
@@ -98,9 +97,12 @@ class Node:
 
     @property
     def sessions(self) -> sessionmaker[Session]:
-        """The session factory."""
+        """The session factory (made on first use, when the node's membership document is
+        installed in this process too)."""
         if self._sessions is None:
             self._sessions = make_sessionmaker(self.engine)
+            with contextlib.suppress(sa_exc.OperationalError, sa_exc.ProgrammingError):
+                self.refresh_membership()  # no table yet: `init` and `db upgrade` make them
         return self._sessions
 
     def close(self) -> None:
@@ -123,14 +125,21 @@ class Node:
     # --- set-up --------------------------------------------------------------------------
 
     @classmethod
-    def initialise(cls, config: Config) -> tuple[Node, str]:
-        """Create data dir, schema, first signing key and config file; return the kid."""
-        if config.agency not in AGENCIES:
-            raise InvalidInput(f"Unknown agency {config.agency!r}: use one of "
-                               f"{', '.join(AGENCIES)}", {"agency": [f"One of {AGENCIES}."]})
+    def initialise(cls, config: Config, root: RootKeys | None = None,
+                   memberships: Sequence[dict[str, Any]] = ()) -> tuple[Node, str]:
+        """Create data dir, schema, config file, the first online key and root version 1
+        (signed by ``root``: default, a new root key made for the node in
+        :func:`default_root_dir`, to be moved offline); return the online key's kid.
+        ``memberships``: signed membership documents, in version order, that make the node's
+        agency a member (a member admitted after the founding takes them at set-up)."""
+        if not memberships and not members.is_member(config.agency):
+            codes = ", ".join(members.codes())
+            raise InvalidInput(f"{config.agency!r} is not a member agency: use one of {codes}",
+                               {"agency": [f"One of {codes}."]})
         if (config.data_dir / CONFIG_FILE).exists() or private_kids(config.keys_dir):
             raise KeyManagementError(f"{config.data_dir} already holds a node: use another "
                                      "--data-dir")
+        root = root or create_root(default_root_dir(config.data_dir), 1, 1)
         config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if config.database_url is None:  # the embedded database holds RED records: owner only
             os.close(os.open(config.data_dir / "node.db", os.O_CREAT | os.O_WRONLY, 0o600))
@@ -140,14 +149,17 @@ class Node:
             if session.scalar(select(LogHead.origin).limit(1)) is not None:
                 raise KeyManagementError("the database already holds a node's logs: use an "
                                          "empty database")
+            for document in memberships:
+                membership_file.install(session, document)
+            if config.agency not in held_membership(session).codes:
+                raise InvalidInput(f"{config.agency} is not a member of the membership given",
+                                   {"membership": ["Does not list this agency."]})
             ensure_log(session, config.agency)
-            kid, body = new_key_draft_body(config.keys_dir)
-            register_own_key(session, config.agency, body, source="init")
-            signer = current_signer(session, config.agency, config.keys_dir)
-            append(session, signer, config.agency, [Draft("key", PUBLIC_MARKING, body)],
-                   reserved=True)
+            document = authority.sign(authority.draft_first_root(
+                session, config.agency, config.keys_dir, root), root)
+            record = authority.publish(session, config.agency, config.keys_dir, document)
         write_config(config)
-        return node, kid
+        return node, record.kid
 
     # --- records -------------------------------------------------------------------------
 
@@ -475,49 +487,58 @@ class Node:
         with self.reading() as session:
             return export_jwks(session, agency or self.agency)
 
-    def rotate_key(self) -> tuple[str, str]:
-        """Make a new signing key, announce it signed by the old one, retire the old one.
-
-        The announcement (`key` record) is signed by the current key; the old key is then
-        revoked by a `key_revocation` signed by the new key, so records it signed before
-        stay valid and nothing it signs after verifies.
-        """
+    def rotate_key(self, root: RootKeys) -> tuple[str, str]:
+        """A new online key in place of the current one, announced by the next root version
+        signed with ``root`` (at hand: the offline way is draft, sign, publish)."""
         with self.transaction() as session:
             old = current_signer(session, self.agency, self.config.keys_dir)
-            kid, body = new_key_draft_body(self.config.keys_dir)
-            register_own_key(session, self.agency, body, source="keys rotate")
-            append(session, old, self.agency, [Draft("key", PUBLIC_MARKING, body)],
-                   reserved=True)
-            new = current_signer(session, self.agency, self.config.keys_dir)
-            self._revoke(session, new, old.kid, "rotated")
-        return old.kid, kid
+            document = authority.sign(authority.draft_rotation(
+                session, self.agency, self.config.keys_dir), root)
+            return old.kid, authority.publish(session, self.agency, self.config.keys_dir,
+                                              document).kid
 
-    def revoke_key(self, kid: str, reason: str, at: str | None = None) -> None:
-        """Revoke one of this node's keys from ``at`` (default now) on.
-
-        Not the current signing key (rotate first). A key already revoked (every rotation
-        revokes the old key) can only have its revocation moved earlier, for a compromise
-        found later: records it signed from ``at`` on stop verifying.
-        """
-        moment = at or timestamp()
+    def draft_rotation(self, new_root: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The next root version, unsigned, with a new online key made here (its private key
+        stays here), for the root key holders to sign offline."""
         with self.transaction() as session:
-            key = own_key(session, self.agency, kid)
-            if parse_timestamp(moment) > parse_timestamp(timestamp()):
-                raise InvalidInput("A revocation cannot be in the future", {"at": ["Future."]})
-            if key.revoked_at and parse_timestamp(moment) >= parse_timestamp(key.revoked_at):
-                raise KeyManagementError(f"{kid} is already revoked at {key.revoked_at}; "
-                                         "give an earlier --at to move it")
-            signer = current_signer(session, self.agency, self.config.keys_dir)
-            if signer.kid == kid:
-                raise KeyManagementError(f"{kid} is the current signing key: run "
-                                         "`enforce-share keys rotate` first")
-            self._revoke(session, signer, kid, reason, moment)
+            return authority.draft_rotation(session, self.agency, self.config.keys_dir,
+                                            new_root)
 
-    def _revoke(self, session: Session, signer: Any, kid: str, reason: str,
-                at: str | None = None) -> None:
-        body = {"kid": kid, "revoked_at": at or timestamp(), "reason": reason}
-        append(session, signer, self.agency, [Draft("key_revocation", PUBLIC_MARKING, body)],
-               reserved=True)
+    def draft_disavowal(self, kid: str, runs: Sequence[Sequence[int]], reason: str
+                        ) -> dict[str, Any]:
+        """A disavowal of what ``kid`` signed at ``runs`` of this node's log, unsigned."""
+        with self.reading() as session:
+            return authority.draft_disavowal(session, self.agency, kid, runs, reason)
+
+    def adopt_root(self, root: RootKeys) -> Record:
+        """Root version 1 for a node whose log began under protocol 2: it adopts the online
+        keys the node uses, signed by ``root`` and carried by the current key."""
+        with self.transaction() as session:
+            if authority.latest_root(session, self.agency) is not None:
+                raise KeyManagementError(f"{self.agency} has a root already")
+            document = authority.sign(authority.draft_first_root(
+                session, self.agency, self.config.keys_dir, root), root)
+            return authority.publish(session, self.agency, self.config.keys_dir, document)
+
+    def publish_statement(self, document: dict[str, Any]) -> Record:
+        """Append a signed root, disavowal or membership statement to this node's log."""
+        with self.transaction() as session:
+            return authority.publish(session, self.agency, self.config.keys_dir, document)
+
+    def install_membership(self, document: dict[str, Any]) -> bool:
+        """Take a membership document given out of band (the founding one, or a version a
+        quorum signed); True if it was new. Verified as a record carrying it would be."""
+        with self.transaction() as session:
+            return membership_file.install(session, document)
+
+    def refresh_membership(self) -> members.Membership:
+        """Install in this process the newest membership version the database holds (one a
+        scheduler or another worker stored): one indexed read while nothing changed."""
+        with self.reading() as session:
+            newest = session.scalar(select(func.max(MembershipVersion.version)))
+            if newest is not None and newest > members.current().version:
+                members.install(held_membership(session))
+        return members.current()
 
     # --- status --------------------------------------------------------------------------
 
@@ -528,7 +549,7 @@ class Node:
             signer = current_signer(session, self.agency, self.config.keys_dir)
             kids = [row.kid for row in session.scalars(
                 select(TrustedKey).where(TrustedKey.agency == self.agency)
-                .order_by(TrustedKey.valid_from))]
+                .order_by(TrustedKey.from_seq, TrustedKey.kid))]
             return {
                 "agency": self.agency,
                 "current_kid": signer.kid,

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import members
 from .db import Base, utcnow
 from .errors import InvalidInput
-from .markings import AGENCIES
 from .signing.trust import import_jwks
 
 
@@ -28,8 +28,9 @@ def add_partner(
     session: Session, own_agency: str, agency: str, jwks: dict[str, Any], url: str | None
 ) -> tuple[Partner, list[str]]:
     """Register (or update) a partner and trust the keys of its JWK Set; return their kids."""
-    if agency not in AGENCIES:
-        raise InvalidInput(f"Unknown agency {agency!r}", {"agency": [f"One of {AGENCIES}"]})
+    if not members.is_member(agency):
+        raise InvalidInput(f"{agency!r} is not a member agency",
+                           {"agency": [f"One of {', '.join(members.codes())}."]})
     if agency == own_agency:
         raise InvalidInput("A node cannot be its own partner", {"agency": ["Own agency."]})
     if url is not None and not url.startswith(("http://", "https://")):

@@ -25,6 +25,7 @@ from enforce_share.records.ingest import ingest
 from enforce_share.records.models import LogHead, Placeholder, Record
 from enforce_share.records.queries import signed
 from enforce_share.signing import jws
+from enforce_share.signing.root_keys import RootKeys, default_root_dir, load_root
 
 from .factories import DraftFactory
 
@@ -78,6 +79,11 @@ def fresh_schema(server: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def root_of(node: Node) -> RootKeys:
+    """The root keys ``make_node`` made for ``node`` (beside its data dir)."""
+    return load_root(default_root_dir(node.config.data_dir))
 
 
 def make_node(data_dir: Path, agency: str, database_url: str | None = None) -> Node:

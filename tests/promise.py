@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from enforce_share.markings import releasable
+from enforce_share.markings import given_to
 from enforce_share.node import Node
+from enforce_share.records.drafts import RESERVED_TYPES
 from enforce_share.records.entries import record_stub
 from enforce_share.records.models import Placeholder, Record
 from enforce_share.signing import jws
@@ -27,13 +28,15 @@ def broken_promises(nodes: Mapping[str, Node]) -> list[str]:
     For each node and each other origin's seq at the origin: released to the node and not
     withdrawn -> held in full, same hash; not released -> held only as a placeholder, same
     hash; released but withdrawn -> either. And nothing of an origin held past its log.
+    Released is as the feed gives (``markings.given_to``): what a node writes of itself
+    (keys, roots, membership) goes to every member, one admitted later included.
     """
     logs = {}
     for agency, node in nodes.items():
         with node.reading() as session:
             logs[agency] = {row.seq: row for row in session.execute(
-                select(Record.seq, Record.record_hash, Record.tlp, Record.releasable_to,
-                       Record.withdrawn_by).where(Record.origin == agency))}
+                select(Record.seq, Record.type, Record.record_hash, Record.tlp,
+                       Record.releasable_to, Record.withdrawn_by).where(Record.origin == agency))}
     problems = []
     for agency, node in nodes.items():
         with node.reading() as session:
@@ -45,7 +48,8 @@ def broken_promises(nodes: Mapping[str, Node]) -> list[str]:
             if origin == agency:
                 continue
             for seq, row in log.items():
-                key, released = (origin, seq), releasable(row.tlp, row.releasable_to, agency)
+                key, released = (origin, seq), given_to(
+                    row.tlp, row.releasable_to, agency, reserved=row.type in RESERVED_TYPES)
                 held = full.get(key, holes.get(key))
                 if held is None:
                     problems.append(f"{agency} lacks {origin} seq {seq}")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import auth
 from .auth import init_auth
 from .errors import NodeApi
+
+
+def _current_membership() -> None:
+    """Before each request: the membership this node holds, should another process (the
+    scheduler, a worker) have stored a new version (markings and shapes follow it)."""
+    auth.node().refresh_membership()
 
 
 def init_api(app: Flask) -> NodeApi:
@@ -13,6 +20,7 @@ def init_api(app: Flask) -> NodeApi:
     from . import audit, briefs, exports, feed, graph, node, records, search, session, taxii
 
     api = NodeApi(app)
+    app.before_request(_current_membership)
     init_auth(app, api)
     for blueprint in (records.blp, search.blp, graph.blp, node.blp, node.well_known, feed.blp,
                       audit.blp, session.blp, briefs.blp, exports.blp):

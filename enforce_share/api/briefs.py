@@ -9,7 +9,7 @@ from marshmallow import RAISE, fields, validate
 
 from ..access.roles import LIAISON
 from ..briefs.service import FORMATS, make_brief
-from ..records.fields import Agency
+from ..records.fields import MemberAgency
 from ..records.schema import Strict
 from .auth import Blueprint, audited, node, principal
 
@@ -25,7 +25,7 @@ class BriefQuerySchema(Strict):
                            metadata={"description": "pdf, html or md: the brief; bundle: the "
                                                     "companion signed bundle (JSON Lines, the "
                                                     "offline-exchange format)."})
-    for_ = Agency(data_key="for", metadata={
+    for_ = MemberAgency(data_key="for", metadata={
         "description": "format=bundle only: the agency it is for (records go in full where "
                        "that agency may see them); default the caller's."})
 

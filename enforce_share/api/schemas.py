@@ -7,8 +7,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
-from ..markings import AGENCIES
-from ..records.fields import Agency, Choice, Pattern, RecordId, Timestamp
+from ..members import CODE
+from ..records.fields import Choice, MemberAgency, Pattern, RecordId, Timestamp
 from ..records.schema import RECORD_TYPES, RecordSchema
 
 
@@ -23,6 +23,16 @@ class VersionSchema(Schema):
     id = fields.String(required=True)
     seq = fields.Integer(required=True)
     created = fields.String(required=True)
+    disavowed = fields.Boolean(required=True)
+
+
+class DisavowedSchema(Schema):
+    """The disavowal naming a record: its origin's root said the key that signed it was not
+    the origin's to use then (protocol section 9). The record stays, never current."""
+
+    by = fields.String(required=True, metadata={"description": "Id of the disavowal record"})
+    kid = fields.String(required=True)
+    reason = fields.String(required=True)
 
 
 class RecordViewSchema(SignedRecordSchema):
@@ -31,13 +41,14 @@ class RecordViewSchema(SignedRecordSchema):
     hash = fields.String(required=True, metadata={"description": "SHA-256 of the JCS bytes"})
     latest = fields.String(required=True, metadata={"description": "Id of the newest version"})
     versions = fields.List(fields.Nested(VersionSchema), required=True)
+    disavowed = fields.Nested(DisavowedSchema, allow_none=True, required=True)
 
 
 class RecordQuerySchema(Schema):
     """GET /api/v1/records query."""
 
     type = Choice(RECORD_TYPES)
-    origin = Agency()
+    origin = MemberAgency()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = fields.String(validate=validate.Length(max=200))
     include_superseded = fields.Boolean(load_default=False)
@@ -54,7 +65,7 @@ class NodeSchema(Schema):
     """GET /api/v1/node: what anyone may learn (who the node is, its public keys); how many
     records its log holds is in the signed checkpoint, for users and partners."""
 
-    agency = fields.String(required=True, validate=validate.OneOf(AGENCIES))
+    agency = fields.String(required=True, validate=validate.Regexp(CODE))
     current_kid = fields.String(required=True)
     kids = fields.List(fields.String(), required=True)
     version = fields.String(required=True)
@@ -81,14 +92,15 @@ class JWKSchema(Schema):
     kid = fields.String(required=True)
     alg = fields.String(required=True)
     use = fields.String(required=True)
-    valid_from = fields.String(required=True)
-    valid_until = fields.String()
-    revoked_at = fields.String()
-    revocation_reason = fields.String()
+    from_seq = fields.Integer(required=True, metadata={
+        "description": "The first seq of the agency's log the key signs"})
+    until_seq = fields.Integer(metadata={
+        "description": "The seq from which it signs no more (it was retired there)"})
+    retired_because = fields.String()
 
 
 class JWKSetSchema(Schema):
-    """A JWK Set (RFC 7517) with validity members per key."""
+    """A JWK Set (RFC 7517) with the run of log seqs each key signs."""
 
     keys = fields.List(fields.Nested(JWKSchema), required=True)
 
@@ -118,7 +130,7 @@ class CheckpointQuerySchema(Schema):
 class FeedQuerySchema(Schema):
     """GET /api/v1/feed query."""
 
-    origin = Agency(required=True)
+    origin = MemberAgency(required=True)
     after = fields.Integer(validate=validate.Range(min=0, max=2**62),
                            metadata={"description": "The seq after which to start (default 0)"})
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))

@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..markings import PUBLIC_MARKING
+from ..markings import public_marking
 from ..records.drafts import Draft
 from ..records.entries import entry_hash, record_stub
 from ..records.log import Signer, append
@@ -49,7 +49,7 @@ def anchor(session: Session, signer: Signer, agency: str) -> Record | None:
     if last is not None and orjson.loads(last)["body"]["audit_head"] == head.head:
         return None
     (record,) = append(session, signer, agency,
-                       [Draft(ANCHOR, PUBLIC_MARKING, {"audit_head": head.head})],
+                       [Draft(ANCHOR, public_marking(), {"audit_head": head.head})],
                        reserved=True)
     return record
 

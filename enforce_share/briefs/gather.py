@@ -13,11 +13,11 @@ import networkx as nx
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
-from ..records.drafts import KEY_TYPES
+from ..errors import Gone, NotFound
+from ..records.drafts import RESERVED_TYPES
 from ..records.fields import is_record_id
 from ..records.models import Record
-from ..records.queries import get_record, visible_to
+from ..records.queries import get_record, is_current, visible_to
 
 #: Record types a case may name that a brief shows (not keys, withdrawals or other cases).
 USED_TYPES = frozenset({"violation", "procurement_trend", "actor", "link"})
@@ -55,12 +55,17 @@ def gather(session: Session, network_of: Callable[[Sequence[str]], nx.Graph], ca
     """The evidence of the case ``case_id`` for users of ``viewer``'s agency, its actors'
     network from ``network_of`` (``GraphQuestions.network`` for that viewer).
 
-    NotFound if the id is not a case record the viewer may see; Gone if it was withdrawn.
+    NotFound if the id is not a case record the viewer may see; Gone if it was withdrawn,
+    or if its latest version was disavowed (its origin's root: the key that signed it was
+    not the origin's to use then).
     """
     row = get_record(session, case_id, viewer)
     if row.type != "case":
         raise NotFound(f"No case {case_id}", {"case_id": ["Not a case record."]})
     case = latest_visible(session, row, viewer) or row
+    if case.disavowed_by:
+        raise Gone(f"Case {case.id} was disavowed by {case.origin}'s root (record "
+                   f"{case.disavowed_by}): no brief is made of it")
     evidence = Evidence(case, {case.id: case})
     for named in body(case).get("records", []):
         found = latest_visible(session, _held(session, named, viewer), viewer)
@@ -93,7 +98,8 @@ def latest_visible(session: Session, row: Record | None, viewer: str) -> Record 
         if later is None:
             break
         row = later
-    return None if row is None or row.withdrawn_by or row.type in KEY_TYPES else row
+    return None if row is None or row.withdrawn_by or row.disavowed_by or (
+        row.type in RESERVED_TYPES) else row
 
 
 def _use(session: Session, evidence: Evidence, record_id: str, viewer: str) -> None:
@@ -109,8 +115,7 @@ def related_trends(session: Session, violation_ids: list[str], viewer: str) -> l
     for start in range(0, len(violation_ids), 100):
         chunk = violation_ids[start:start + 100]
         query = select(Record).where(
-            Record.type == "procurement_trend", Record.superseded_by.is_(None),
-            Record.withdrawn_by.is_(None), visible_to(viewer),
+            Record.type == "procurement_trend", is_current(), visible_to(viewer),
             or_(*(Record.canonical.contains(f'"{record_id}"') for record_id in chunk)))
         for row in session.scalars(query):  # the text test narrows; the body decides
             if wanted & set(body(row).get("related", [])):

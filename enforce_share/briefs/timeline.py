@@ -17,7 +17,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..graph.picture import COLOURS, SEVERAL
+from ..graph.picture import SEVERAL, colour
 from .gather import Evidence, body
 
 #: Violations drawn at most (the earliest); the table lists every event.
@@ -76,7 +76,7 @@ def draw(timeline: list[Event], fmt: str = "png", dpi: int = 150) -> bytes | Non
     for event in shown:
         axes.scatter([date2num(date.fromisoformat(event.day))], [line_of[event.record]],
                      marker=MARKERS.get(event.kind, "o"), s=46, zorder=2,
-                     color=COLOURS.get(event.origin, SEVERAL), edgecolors="#222222",
+                     color=colour(event.origin) or SEVERAL, edgecolors="#222222",
                      linewidths=0.5)
     titles = {e.record: e.title for e in shown if e.kind == "detected"}
     axes.set_yticks(range(len(rows)), [_short(titles[record]) for _, record in rows],
@@ -92,7 +92,7 @@ def draw(timeline: list[Event], fmt: str = "png", dpi: int = 150) -> bytes | Non
     agencies = sorted({e.origin for e in shown})
     handles = [Line2D([], [], marker=MARKERS[kind], linestyle="", color="#777777",
                       label=kind.replace("_", " ")) for kind in kinds]
-    handles += [Line2D([], [], marker="o", linestyle="", color=COLOURS.get(a, SEVERAL),
+    handles += [Line2D([], [], marker="o", linestyle="", color=colour(a) or SEVERAL,
                        label=a) for a in agencies]
     figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6),
                   fontsize=7, frameon=False)

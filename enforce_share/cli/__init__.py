@@ -14,7 +14,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import Error, VerificationError
 from ..records.verify import first_problem
-from . import access, brief, bundle, demo, export, graph, node, records, schemas, search, sync
+from . import (
+    access,
+    brief,
+    bundle,
+    demo,
+    export,
+    graph,
+    node,
+    records,
+    root,
+    schemas,
+    search,
+    sync,
+)
 
 
 class NodeGroup(click.Group):
@@ -52,5 +65,6 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 for command in (node.init, node.db, node.serve, node.keys, records.record, sync.partners,
                 sync.sync, sync.scheduler, bundle.bundle, access.users, access.audit,
                 search.search, graph.resolve, graph.graph, brief.brief, export.export,
-                demo.federation, demo.generate, schemas.schemas):  # one module per command group
+                demo.federation, demo.generate, schemas.schemas, root.root,
+                root.membership):  # one module per command group
     main.add_command(command)

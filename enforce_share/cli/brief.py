@@ -9,8 +9,7 @@ import click
 
 from ..briefs.service import FORMATS, make_brief
 from ..errors import InvalidInput
-from ..markings import AGENCIES
-from .context import audited, open_node
+from .context import AGENCY, audited, open_node
 
 
 def write_private(path: Path, content: bytes) -> None:
@@ -34,7 +33,7 @@ def write_private(path: Path, content: bytes) -> None:
                                       "bundle (JSON Lines, the offline-exchange format).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The file to write (owner-only).")
-@click.option("--for", "recipient", type=click.Choice(AGENCIES, case_sensitive=False),
+@click.option("--for", "recipient", type=AGENCY,
               help="--format bundle: the agency it is for (default this node's).")
 @click.pass_context
 def brief(ctx: click.Context, case_id: str, fmt: str, out: Path,

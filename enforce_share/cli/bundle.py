@@ -9,11 +9,10 @@ from tqdm import tqdm
 
 from ..adapters.bundle_file import BundleFile, bundle_size, bundle_writer, read_bundle
 from ..errors import Error, InvalidInput
-from ..markings import AGENCIES
 from ..sync.bundle import import_bundle, parse_since
 from ..sync.bundle_verify import LogProof
 from ..sync.service import check_bundle, export_exchange_bundle
-from .context import audited, open_node, outcome_line
+from .context import AGENCY, audited, open_node, outcome_line
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dict[str, int]:
@@ -30,7 +29,7 @@ def bundle() -> None:
 
 @bundle.command("export")
 @click.option("--for", "recipient", required=True,
-              type=click.Choice(AGENCIES, case_sensitive=False),
+              type=AGENCY,
               help="The partner it is for: records go in full only where released to it.")
 @click.option("--since", callback=_since, metavar="ORIGIN=SEQ[,...]",
               help="Per origin, the seq after which to start, e.g. GBR=120,USA=40 "
@@ -92,8 +91,8 @@ def bundle_verify(ctx: click.Context, path: Path) -> None:
         click.echo(_proof_line(log))
     header = proof.header
     since = ",".join(f"{origin}={seq}" for origin, seq in header.since.items())
-    click.echo(f"header: signed by {header.exporter}'s key {header.kid}, valid at "
-               f"{header.created}" + (f"; since {since}" if since else ""))
+    click.echo(f"header: signed by {header.exporter}'s key {header.kid}, not retired, "
+               f"created {header.created}" + (f"; since {since}" if since else ""))
     kind = ("selection bundle (evidence only: `bundle import` refuses it)" if header.selection
             else "exchange bundle")
     click.echo(f"verified: {kind} from {header.exporter} for {header.recipient}, created "

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from .. import members
 from ..audit.trail import Event
 from ..config import load_config
 from ..errors import InvalidInput
@@ -28,6 +29,24 @@ def open_node(ctx: click.Context) -> Node:
         root.meta["enforce_share.node"] = node
         root.call_on_close(node.close)
     return node
+
+
+class AgencyCode(click.ParamType):
+    """An agency code on the command line: upper-cased and checked for form here; whether it
+    is a member's is for the command to say, once the node's membership is read."""
+
+    name = "AGENCY"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        code = str(value).upper()
+        if not members.CODE.fullmatch(code):
+            self.fail(f"{value!r} is not an agency code (ISO 3166-1 alpha-3, e.g. "
+                      f"{', '.join(members.codes()[:3])})", param, ctx)
+        return code
+
+
+AGENCY = AgencyCode()
 
 
 def operator() -> str:

@@ -15,10 +15,9 @@ from ..errors import InvalidInput
 from ..exports import service
 from ..exports.schema import EXPORT_DEFAULT, EXPORT_MAX
 from ..exports.selection import export_query
-from ..markings import AGENCIES
 from ..search.query import LISTS
 from ..search.schema import SORTS
-from .context import audited, open_node
+from .context import AGENCY, audited, open_node
 from .search import filter_options
 
 
@@ -95,7 +94,7 @@ def csv_table(ctx: click.Context, out: Path, **params: Any) -> None:
 @export.command("bundle")
 @query_options
 @out_option("The bundle file to write (.gz: gzip), readable by its owner only.")
-@click.option("--for", "recipient", type=click.Choice(AGENCIES, case_sensitive=False),
+@click.option("--for", "recipient", type=AGENCY,
               help="The agency it is for: records go in full where it may see them "
                    "[default: this node's].")
 @click.pass_context

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from tqdm import tqdm
 
-from ..clock import timestamp
+from .. import members
 from ..config import load_config
-from ..markings import AGENCIES
 from ..node import Node
-from .context import audited, echo_json, open_node
+from ..signing.root_keys import default_root_dir, load_root
+from .context import AGENCY, audited, echo_json, open_node, read_json
 
 
 @click.command()
-@click.option("--agency", required=True, help=f"This node's agency: {', '.join(AGENCIES)}.")
+@click.option("--agency", required=True, type=AGENCY,
+              help=f"This node's agency: a member's code ({', '.join(members.codes())}, ...).")
+@click.option("--root", "root_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The agency's root keys (`root init`), to sign root version 1. Default: "
+                   "one new root key, made beside the data dir (move it offline).")
+@click.option("--membership", "membership_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A signed membership document (repeat, in version order): how a member "
+                   "admitted after the founding is set up.")
 @click.pass_context
-def init(ctx: click.Context, agency: str) -> None:
-    """Create the data dir, a signing key (0600), the database and the config file."""
-    agency = agency.upper()
-    if agency not in AGENCIES:
-        raise click.BadParameter(f"{agency!r} is not a partner agency; use one of "
-                                 f"{', '.join(AGENCIES)}", param_hint="--agency")
+def init(ctx: click.Context, agency: str, root_dir: Path | None,
+         membership_files: tuple[Path, ...]) -> None:
+    """Create the data dir, the database, the config file, an online signing key (0600) and
+    root version 1 announcing it."""
     config = load_config(ctx.find_root().obj, agency=agency)
-    node, kid = Node.initialise(config)
+    made = default_root_dir(config.data_dir) if root_dir is None else None
+    node, kid = Node.initialise(config, load_root(root_dir) if root_dir else None,
+                                [read_json(path) for path in membership_files])
     node.close()
     click.echo(f"initialised {agency} node in {config.data_dir} (signing key {kid})")
+    if made is not None:
+        click.echo(f"its root key is in {made}: move it offline (it alone announces and "
+                   "retires the node's keys)", err=True)
 
 
 @click.group()
@@ -73,23 +84,12 @@ def keys_export(ctx: click.Context) -> None:
 
 
 @keys.command("rotate")
+@click.option("--root", "root_dir", required=True, type=click.Path(file_okay=False,
+                                                                   path_type=Path),
+              help="The root keys, at hand (else: `root draft rotate`, sign offline, publish).")
 @click.pass_context
-def keys_rotate(ctx: click.Context) -> None:
-    """New signing key, announced under the old one; the old one is retired."""
-    old, new = open_node(ctx).rotate_key()
+def keys_rotate(ctx: click.Context, root_dir: Path) -> None:
+    """A new online key, announced by the next root version; the old one is retired."""
+    old, new = open_node(ctx).rotate_key(load_root(root_dir))
     audited(ctx, "keys rotate", old=old, new=new)
     click.echo(f"rotated: {old} -> {new}")
-
-
-@keys.command("revoke")
-@click.argument("kid")
-@click.option("--reason", required=True, help="Why (shared with partners).")
-@click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
-              help="Compromised since (UTC); default now. Moves an earlier revocation back.")
-@click.pass_context
-def keys_revoke(ctx: click.Context, kid: str, reason: str, at: datetime | None) -> None:
-    """Revoke one of this node's keys: records it signed from then on fail verification."""
-    since = timestamp(at.replace(tzinfo=UTC)) if at else None
-    open_node(ctx).revoke_key(kid, reason, since)
-    audited(ctx, "keys revoke", kid=kid, reason=reason, at=since)
-    click.echo(f"revoked {kid}")

@@ -39,14 +39,19 @@ def record_add(ctx: click.Context, path: Path) -> None:
 @click.option("--versions", is_flag=True, help="List every version (seq, created, id).")
 @click.pass_context
 def record_show(ctx: click.Context, record_id: str, versions: bool) -> None:
-    """Print a signed record as {record, jws}: the file `record verify` takes."""
+    """Print a signed record as {record, jws}: the file `record verify` takes (a record its
+    origin's root disavowed is said so on stderr)."""
     view = record_view(open_node(ctx), record_id)
     audited(ctx, "record show", records=[record_id])
+    if view["disavowed"]:
+        click.echo(f"disavowed by its origin's root (record {view['disavowed']['by']}): "
+                   f"{view['disavowed']['reason']}", err=True)
     if not versions:
         echo_json({"record": view["record"], "jws": view["jws"]})
         return
     for version in view["versions"]:
-        click.echo(f"{version['seq']}\t{version['created']}\t{version['id']}")
+        click.echo(f"{version['seq']}\t{version['created']}\t{version['id']}"
+                   + ("\tdisavowed" if version["disavowed"] else ""))
 
 
 @record.command("verify")

@@ -9,9 +9,8 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from ..markings import AGENCIES
 from ..sync.puller import Outcome
-from .context import audited, open_node, outcome_line, read_json
+from .context import AGENCY, audited, open_node, outcome_line, read_json
 
 
 @click.group()
@@ -20,7 +19,7 @@ def partners() -> None:
 
 
 @partners.command("add")
-@click.option("--agency", required=True, type=click.Choice(AGENCIES, case_sensitive=False))
+@click.option("--agency", required=True, type=AGENCY)
 @click.option("--jwks", "jwks_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", help="Base URL of the partner's node.")
@@ -45,8 +44,8 @@ def partners_list(ctx: click.Context) -> None:
 
 
 @partners.command("unblock")
-@click.argument("agency", type=click.Choice(AGENCIES, case_sensitive=False))
-@click.option("--origin", type=click.Choice(AGENCIES, case_sensitive=False),
+@click.argument("agency", type=AGENCY)
+@click.option("--origin", type=AGENCY,
               help="Only this origin's log (default: every log it is blocked on).")
 @click.pass_context
 def partners_unblock(ctx: click.Context, agency: str, origin: str | None) -> None:
@@ -61,7 +60,7 @@ def partners_unblock(ctx: click.Context, agency: str, origin: str | None) -> Non
 
 
 @click.command()
-@click.option("--peer", type=click.Choice(AGENCIES, case_sensitive=False),
+@click.option("--peer", type=AGENCY,
               help="Pull from this partner only.")
 @click.pass_context
 def sync(ctx: click.Context, peer: str | None) -> None:

@@ -22,7 +22,7 @@ from ..access.models import User
 from ..audit.trail import Event
 from ..config import load_config
 from ..errors import ConfigError
-from ..markings import AGENCIES
+from ..members import FOUNDING
 from ..node import Node
 from ..partners import add_partner
 from ..sync.status import NOTHING_HELD
@@ -58,7 +58,7 @@ def members(root: Path) -> list[Member]:
     """The five nodes under ``root``, on consecutive ports from the federation's base port."""
     layout = root / LAYOUT
     base = json.loads(layout.read_text())["base_port"] if layout.exists() else BASE_PORT
-    return [Member(agency, root / agency, base + n) for n, agency in enumerate(AGENCIES)]
+    return [Member(agency, root / agency, base + n) for n, agency in enumerate(FOUNDING.codes)]
 
 
 def set_up(root: Path, records: int, seed: int, report: Callable[[str], None],

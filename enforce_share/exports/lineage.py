@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..db import batches
 from ..records.fields import is_record_id
 from ..records.models import Record
-from ..records.queries import visible_to
+from ..records.queries import is_current, visible_to
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -76,7 +76,6 @@ def current(session: Session, ids: Iterable[str], viewer: str) -> dict[str, Curr
     rows: dict[str, Record] = {}
     for batch in batches(sorted({lineage.latest_id for lineage in found.values()}), CHUNK):
         rows.update((row.id, row) for row in session.scalars(
-            select(Record).where(Record.id.in_(batch), visible_to(viewer),
-                                 Record.superseded_by.is_(None), Record.withdrawn_by.is_(None))))
+            select(Record).where(Record.id.in_(batch), visible_to(viewer), is_current())))
     return {record_id: Current(rows[lineage.latest_id], lineage)
             for record_id, lineage in found.items() if lineage.latest_id in rows}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from ..records.fields import Agency, Pattern, Text, Timestamp
+from ..records.fields import MemberAgency, Pattern, Text, Timestamp
 from ..records.schema import Strict
 from ..search.schema import SearchQuerySchema
 
@@ -30,7 +30,7 @@ class ExportQuerySchema(SearchQuerySchema):
 class ExportBundleQuerySchema(ExportQuerySchema):
     """GET /api/v1/export/bundle: the export's filters, and the agency the bundle is for."""
 
-    for_ = Agency(data_key="for", metadata={
+    for_ = MemberAgency(data_key="for", metadata={
         "description": "The agency it is for: records go in full where it may see them (the "
                        "others are left out); default the caller's."})
 

@@ -15,13 +15,16 @@ properties; each object using them names it in ``extensions``.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import pycountry
 from stix2 import v21
 from stix2.properties import Property
 
-from ..markings import AGENCIES, TLP_ORDER
+from .. import members
+from ..markings import TLP_ORDER
+from ..members import MAX_MEMBERS
 from ..records.schema import BODY_SCHEMAS
 from .identifiers import agency_id, stix_id
 
@@ -76,6 +79,7 @@ def tlp_marking(tlp: str) -> dict[str, Any]:
         extensions={TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": tlp}}))
 
 
+@lru_cache(maxsize=MAX_MEMBERS)
 def agency_identity(agency: str) -> dict[str, Any]:
     """The identity of a partner agency: the author (``created_by_ref``) of its records."""
     country = pycountry.countries.get(alpha_3=agency)
@@ -86,12 +90,13 @@ def agency_identity(agency: str) -> dict[str, Any]:
 
 
 def partnership_identity() -> dict[str, Any]:
-    """The partnership of the five agencies: the author of our extension definition."""
+    """The partnership of the member agencies: the author of our extension definition (the
+    same object whoever the members are: they are the ``members`` document's to list)."""
     return as_dict(v21.Identity(
         id=PARTNERSHIP_ID, created=EPOCH, modified=EPOCH, identity_class="group",
         name="enforce-share partnership", sectors=["government-national"],
-        description="The export-enforcement agencies of " + ", ".join(AGENCIES)
-                    + ", sharing signed records with enforce-share."))
+        description="The export-enforcement agencies that are members of the enforce-share "
+                    "partnership, sharing signed records with enforce-share."))
 
 
 def record_extension() -> dict[str, Any]:
@@ -116,14 +121,15 @@ class RecordProperties:
     extension_type = "toplevel-property-extension"
 
 
-#: Objects that are the same in every export, built (and checked) once.
+#: Objects that are the same in every export, built (and checked) once; an agency's
+#: identity when first needed (``agency_identity``, cached).
 SHARED = {"partnership": partnership_identity(), "extension": record_extension(),
-          **{f"agency:{agency}": agency_identity(agency) for agency in AGENCIES},
           **{f"tlp:{tlp}": tlp_marking(tlp) for tlp in TLP_ORDER}}
 
 
 def shared_objects(tlps: set[str], agencies: set[str]) -> list[dict[str, Any]]:
-    """The fixed objects an export using markings ``tlps`` and authors ``agencies`` needs."""
+    """The fixed objects an export using markings ``tlps`` and authors ``agencies`` needs
+    (agencies in the members' order)."""
     return ([SHARED["partnership"], SHARED["extension"]]
-            + [SHARED[f"agency:{agency}"] for agency in AGENCIES if agency in agencies]
+            + [agency_identity(agency) for agency in members.named(agencies)]
             + [SHARED[f"tlp:{tlp}"] for tlp in TLP_ORDER if tlp in tlps])

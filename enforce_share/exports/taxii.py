@@ -27,11 +27,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import members
 from ..clock import parse_timestamp, timestamp
 from ..errors import InvalidInput
-from ..markings import AGENCIES, TLP_ORDER
+from ..markings import TLP_ORDER
 from ..records.models import Record
-from ..records.queries import pack_cursor, unpack_cursor, visible_to
+from ..records.queries import is_current, pack_cursor, unpack_cursor, visible_to
 from .identifiers import collection_id
 from .stix import StixView
 from .stix_bundle import MEDIA_TYPE as STIX_MEDIA_TYPE
@@ -143,7 +144,7 @@ def _objects(session: Session, viewer: str, tlp: str, filters: Filters,
     """The collection's objects that pass ``filters``, in order, after the key ``after``,
     each with its key and its ``date_added``."""
     fixed = sorted(((timestamp(parse_timestamp(item["created"])), item)  # as records write it
-                    for item in shared_objects({tlp}, set(AGENCIES))),
+                    for item in shared_objects({tlp}, set(members.codes()))),
                    key=lambda pair: (pair[0], pair[1]["id"]))
     for index, (added, item) in enumerate(fixed):
         key = (0, index)
@@ -152,8 +153,7 @@ def _objects(session: Session, viewer: str, tlp: str, filters: Filters,
     kinds = {kind for name in filters.types for kind in SOURCES.get(name, ())} \
         if filters.types else set(EXPORTED_TYPES)
     query = select(Record).where(Record.tlp == tlp, Record.type.in_(sorted(kinds)),
-                                 visible_to(viewer), Record.superseded_by.is_(None),
-                                 Record.withdrawn_by.is_(None))
+                                 visible_to(viewer), is_current())
     if filters.added_after:
         query = query.where(Record.stored > filters.added_after)
     start = after[0] if after else 0  # the record of the last object served may have more

@@ -16,12 +16,19 @@ import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 import networkx as nx  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from ..markings import AGENCIES  # noqa: E402
+from .. import members  # noqa: E402
 
-#: One colour per agency (colour-blind safe, Okabe-Ito), and one for several agencies.
-COLOURS = dict(zip(AGENCIES, ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7"),
-                   strict=True))
+#: One colour per member agency, by its place among the members (colour-blind safe:
+#: Okabe-Ito, then Tol's muted scheme), and one for several agencies.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#332288",
+           "#88CCEE", "#117733", "#999933", "#AA4499", "#882255")
 SEVERAL = "#555555"
+
+
+def colour(agency: str) -> str | None:
+    """The colour of a member agency (None for a code that is no member's)."""
+    codes = members.codes()
+    return PALETTE[codes.index(agency) % len(PALETTE)] if agency in codes else None
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
 
@@ -62,8 +69,8 @@ def _draw(graph: nx.Graph, centre: str | None, fmt: str, title: str | None) -> b
                 nx.draw_networkx_labels(graph, {n: (x, y - 0.07) for n, (x, y) in layout.items()},
                                         labels=labels, font_size=7, ax=axes)
         shown = sorted({agency for node in nodes for agency in graph.nodes[node]["agencies"]})
-        handles = [Line2D([], [], marker="o", linestyle="", color=COLOURS[agency], label=agency)
-                   for agency in shown if agency in COLOURS]
+        handles = [Line2D([], [], marker="o", linestyle="", color=colour(agency), label=agency)
+                   for agency in shown if colour(agency)]
         if any(len(graph.nodes[node]["agencies"]) > 1 for node in nodes):
             handles.append(Line2D([], [], marker="o", linestyle="", color=SEVERAL,
                                   label="several agencies"))
@@ -80,7 +87,7 @@ def _draw(graph: nx.Graph, centre: str | None, fmt: str, title: str | None) -> b
 
 def _colour(agencies: set[str]) -> str:
     if len(agencies) == 1:
-        return COLOURS.get(next(iter(agencies)), SEVERAL)
+        return colour(next(iter(agencies))) or SEVERAL
     return SEVERAL
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import members
 from ..clock import timestamp
 from ..errors import NotFound
-from ..markings import AGENCIES
 from ..signing import jws
 from .models import Checkpoint, LogHead
 
@@ -42,7 +42,7 @@ def heartbeat(session: Session, signer: Any, origin: str) -> Checkpoint:
 
 def latest_checkpoint(session: Session, origin: str, seq: int | None = None) -> Checkpoint:
     """The newest checkpoint held for ``origin`` (or the one at ``seq``); NotFound if none."""
-    if origin not in AGENCIES:
+    if not members.is_member(origin):
         raise NotFound(f"No checkpoint for {origin}", {"origin": ["Not an agency code."]})
     query = select(Checkpoint).where(Checkpoint.origin == origin)
     if seq is not None:

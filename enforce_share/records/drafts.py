@@ -8,10 +8,16 @@ from typing import Any
 
 from ..clock import timestamp
 
-#: Types whose records change the trust registry; only `keys` commands write them.
+#: Protocol 2's key records: an online key announcing or retiring keys (before a root).
 KEY_TYPES = frozenset({"key", "key_revocation"})
-#: Types only the node itself writes (its keys, and the anchors of its audit trail).
-RESERVED_TYPES = KEY_TYPES | {"audit_anchor"}
+#: Records whose body is a statement signed by root keys (``signing.roots``).
+STATEMENT_TYPES = frozenset({"root", "disavowal", "membership"})
+#: Types whose records change the trust registry or the membership: a verifier applies
+#: each before checking the records after it.
+TRUST_TYPES = KEY_TYPES | STATEMENT_TYPES
+#: Types only the node itself writes (trust, and the anchors of its audit trail), always
+#: marked public: every member, also one admitted later, must be able to hold them.
+RESERVED_TYPES = TRUST_TYPES | {"audit_anchor"}
 #: Types a withdrawal may not target: what the node wrote of itself, and withdrawals.
 UNWITHDRAWABLE = RESERVED_TYPES | {"withdrawal"}
 

@@ -14,8 +14,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .. import members
 from ..errors import VerificationError
-from ..markings import AGENCIES, TLP_ORDER
+from ..markings import TLP_ORDER
 
 STUB_MEMBERS = frozenset({"origin", "seq", "id", "hash", "marking"})
 _HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -57,7 +58,7 @@ def checked_stub(entry: Any) -> dict[str, Any]:
         raise VerificationError("malformed_entry", "a placeholder is exactly "
                                 "{origin, seq, id, hash, marking}")
     seq, marking = entry["seq"], entry["marking"]
-    if (entry["origin"] not in AGENCIES or type(seq) is not int or not 1 <= seq <= MAX_SEQ
+    if (not members.is_member(entry["origin"]) or type(seq) is not int or not 1 <= seq <= MAX_SEQ
             or not isinstance(entry["hash"], str) or not _HASH.fullmatch(entry["hash"])
             or not isinstance(entry["id"], str) or not _ID.fullmatch(entry["id"])):
         raise VerificationError("malformed_entry", "placeholder needs an agency origin, a seq, "
@@ -65,13 +66,15 @@ def checked_stub(entry: Any) -> dict[str, Any]:
     if not isinstance(marking, dict) or set(marking) != {"tlp", "releasable_to"} or (
             marking["tlp"] not in TLP_ORDER) or not _agency_list(marking["releasable_to"]):
         raise VerificationError("malformed_entry", "placeholder marking needs a TLP level and "
-                                "1 to 5 distinct agency codes")
+                                f"1 to {members.MAX_MEMBERS} distinct agency codes")
     return entry
 
 
 def _agency_list(value: Any) -> bool:
-    return (isinstance(value, list) and 1 <= len(value) <= len(AGENCIES)
-            and all(isinstance(code, str) and code in AGENCIES for code in value)
+    """Agency codes as a stub may carry them: a code need not be a member's yet (its
+    origin may have admitted an agency this node has not heard of), only well formed."""
+    return (isinstance(value, list) and 1 <= len(value) <= members.MAX_MEMBERS
+            and all(isinstance(code, str) and members.CODE.fullmatch(code) for code in value)
             and len(set(value)) == len(value))
 
 

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 import pycountry
-from marshmallow import ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ..markings import AGENCIES
+from .. import members
 
 _COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
 _CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
@@ -111,13 +111,24 @@ class Pattern(_Checked):
 
 
 class Agency(_Checked):
-    """A partner agency code: one of USA, GBR, CAN, AUS, NZL."""
+    """An agency code: ISO 3166-1 alpha-3, upper case (whether it is a member's is the
+    membership document's to say, ``members``: shapes do not change when it does)."""
 
-    message = f"Must be one of: {', '.join(AGENCIES)}."
-    json_schema = {"enum": list(AGENCIES)}
+    message = "Not an agency code (ISO 3166-1 alpha-3, upper case)."
+    json_schema = {"pattern": members.CODE.pattern}
 
     def check(self, value: str) -> bool:
-        return value in AGENCIES
+        return bool(members.CODE.fullmatch(value))
+
+
+class MemberAgency(Agency):
+    """An agency code that is a member's now (``members``): for what a person asks of this
+    node (filters, recipients), never for records, whose shape cannot change with it."""
+
+    message = "Not a member agency's code."
+
+    def check(self, value: str) -> bool:
+        return members.is_member(value)
 
 
 class RecordId(_Checked):
@@ -233,3 +244,10 @@ def Choice(choices: tuple[str, ...], **kwargs: Any) -> fields.String:  # noqa: N
 def ListOf(field: fields.Field, max_items: int = 1000, **kwargs: Any) -> fields.List:  # noqa: N802
     """A bounded list."""
     return fields.List(field, validate=validate.Length(max=max_items), **kwargs)
+
+
+class Strict(Schema):
+    """Base of every schema: unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = RAISE

@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from ..clock import parse_timestamp
 from ..db import batches, insert_rows
 from ..errors import VerificationError
 from ..markings import covers, releasable
 from ..signing import jws
 from ..signing.trust import TrustRegistry
-from .drafts import KEY_TYPES
+from .drafts import RESERVED_TYPES, TRUST_TYPES
 from .entries import checked_stub, entry_hash, is_placeholder, record_stub, stub
 from .log import ensure_log, row_values
 from .models import LogHead, Placeholder, Record
@@ -48,6 +50,8 @@ class IngestResult:
     already_held: int = 0
     prechecked: int = 0  # of the stored, how many on a helper's verdict
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: Per origin, the ``created`` of the last record held in full (time only moves on).
+    created: dict[str, datetime | None] = field(default_factory=dict)
 
 
 def ingest(
@@ -82,6 +86,7 @@ def ingest(
             if origin not in result.heads:
                 head_row = ensure_log(session, origin)
                 result.heads[origin] = (head_row.seq, head_row.head)
+                result.created[origin] = _last_created(session, origin)
             held_seq, head = result.heads[origin]
             if seq <= held_seq:
                 _store(session, rows, holes, result)  # an upgrade may be an earlier target
@@ -101,12 +106,13 @@ def ingest(
                     "head": head})
             else:
                 row = _verified_row(registry, entry, head, verdict)
+                result.created[origin] = _check_time(row, result.created[origin])
                 _check_reach(row, known)
                 known[origin, row["id"]] = (row["tlp"], row["releasable_to"])
                 head = row["head"]
                 rows.append(row)
                 result.prechecked += verdict is not None
-                if row["type"] in KEY_TYPES:  # later records may be signed with the new key
+                if row["type"] in TRUST_TYPES:  # later records may be signed with its keys
                     _store(session, rows, holes, result)
                     rows, holes, registry = [], [], TrustRegistry.load(session)
                     if verdicts is not None and not verdicts.valid_for(registry, entries):
@@ -118,6 +124,25 @@ def ingest(
             raise BadEntry(exc, index, _claimed_seq(entry)) from exc
     _store(session, rows, holes, result)
     return result
+
+
+def _last_created(session: Session, origin: str) -> datetime | None:
+    created = session.scalar(select(Record.created).where(Record.origin == origin)
+                             .order_by(Record.seq.desc()).limit(1))
+    return parse_timestamp(created) if created else None
+
+
+def _check_time(row: dict[str, Any], last: datetime | None) -> datetime:
+    """The row's ``created``, unless it is before the last one of its log held (an origin's
+    time only moves on: protocol section 9); and a record the node writes of itself must
+    be public (``RESERVED_TYPES``: any member may need it)."""
+    created = parse_timestamp(row["created"])
+    if last is not None and created < last:
+        raise VerificationError("time_reversed", f"{row['origin']} seq {row['seq']} was "
+                                f"created {row['created']}, before the record before it")
+    if row["type"] in RESERVED_TYPES and row["tlp"] != "clear":
+        raise VerificationError("not_public", f"a {row['type']} record is marked clear")
+    return created
 
 
 def _claimed_seq(entry: Any) -> Any:

@@ -8,8 +8,10 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .. import members
+from ..clock import parse_timestamp
 from ..errors import Conflict, Error, InvalidInput, VerificationError
-from ..markings import AGENCIES, audience, covers, releasable
+from ..markings import audience, covers, releasable
 from ..signing import jws
 from .checkpoints import issue_checkpoint
 from .drafts import RESERVED_TYPES, UNWITHDRAWABLE, Draft
@@ -59,18 +61,22 @@ def append(
         return []
     _check_shapes(origin, drafts, reserved)
     count = len(drafts)
-    reserved = session.execute(
+    taken = session.execute(
         update(LogHead).where(LogHead.origin == origin)
         .values(seq=LogHead.seq + count).returning(LogHead.seq, LogHead.head)
     ).one_or_none()
-    if reserved is None:
+    if taken is None:
         ensure_log(session, origin)
         return append(session, signer, origin, drafts, reserved=reserved)
     _check_references(session, origin, drafts)
-    last_seq, head = reserved
+    last_seq, head = taken
+    floor = session.scalar(select(Record.created).where(Record.origin == origin)
+                           .order_by(Record.seq.desc()).limit(1))
     rows = []
     for offset, draft in enumerate(drafts):
         record = draft.envelope(origin, last_seq - count + offset + 1)
+        if floor is not None and parse_timestamp(record["created"]) < parse_timestamp(floor):
+            record["created"] = floor  # the clock stepped back: a log's time only moves on
         try:
             payload = jws.canonical(record)
         except VerificationError as exc:
@@ -113,10 +119,32 @@ def _check_shapes(origin: str, drafts: Sequence[Draft], reserved: bool) -> None:
         if draft.type in RESERVED_TYPES and not reserved:
             raise InvalidInput("Key records and audit anchors are written by the node itself",
                                {"type": [f"{', '.join(sorted(RESERVED_TYPES))} are reserved."]})
-        errors = record_errors(draft.envelope(origin, 1))
+        errors = record_errors(draft.envelope(origin, 1)) or _non_members(draft)
         if errors:
             raise InvalidInput(f"Draft {index} is not a valid {draft.type}: "
                                f"{first_problem(errors)}", errors)
+
+
+def _non_members(draft: Draft) -> dict[str, Any]:
+    """Errors naming each agency code of the draft (marking, a case's agencies) that is no
+    member's: a writer releases to and names members only (a received record may name an
+    agency this node has not yet heard admitted, so only writing checks this)."""
+    def problem(codes: list[str]) -> list[str] | None:
+        strangers = [code for code in codes if not members.is_member(code)]
+        return [f"Not member agencies: {', '.join(strangers)} (members: "
+                f"{', '.join(members.codes())})."] if strangers else None
+
+    errors: dict[str, Any] = {}
+    if found := problem(list(draft.marking["releasable_to"])):
+        errors["marking"] = {"releasable_to": found}
+    if draft.type == "case":
+        body = {name: found for name, codes in (
+            ("lead_agency", [draft.body["lead_agency"]]),
+            ("participants", list(draft.body.get("participants", ())))
+        ) if (found := problem(codes))}
+        if body:
+            errors["body"] = body
+    return errors
 
 
 def _check_references(session: Session, origin: str, drafts: Sequence[Draft]) -> None:
@@ -205,7 +233,7 @@ def _check_marking(
     tlp, releasable_to = draft.marking["tlp"], draft.marking["releasable_to"]
     if covers(tlp, releasable_to, target_tlp, target_releasable_to):
         return
-    missing = ", ".join(agency for agency in AGENCIES
+    missing = ", ".join(agency for agency in members.codes()
                         if releasable(target_tlp, target_releasable_to, agency)
                         and not releasable(tlp, releasable_to, agency))
     detail = f"The target was released to {missing}: {kind} must reach them too."

@@ -36,10 +36,13 @@ class Record(Base):
     supersedes: Mapped[str | None] = mapped_column(String(36), index=True)
     superseded_by: Mapped[str | None] = mapped_column(String(36))
     withdrawn_by: Mapped[str | None] = mapped_column(String(36))
+    #: The disavowal that named this record's seq and key (its origin's root saying the key
+    #: was not theirs to use then): the record stays in the chain, but is never current.
+    disavowed_by: Mapped[str | None] = mapped_column(String(36))
     tlp: Mapped[str] = mapped_column(String(16))
     releasable_to: Mapped[list[str]] = mapped_column(JSON)
     #: Agencies the marking releases the record to, one bit each (markings.audience).
-    audience: Mapped[int] = mapped_column(Integer, default=0)
+    audience: Mapped[int] = mapped_column(BigIntPK, default=0)
     kid: Mapped[str] = mapped_column(String(100))
     #: RFC 8785 canonical JSON of the record: exactly the bytes the signature covers.
     canonical: Mapped[str] = mapped_column(Text)
@@ -47,6 +50,21 @@ class Record(Base):
     record_hash: Mapped[str] = mapped_column(String(64))
     #: Log head after this record: sha256(previous head || record hash).
     head: Mapped[str] = mapped_column(String(64))
+
+
+class Disavowal(Base):
+    """One run of seqs an origin's root disavowed (``disavowal`` record ``id``): the records
+    of ``origin`` at those seqs signed by ``kid`` are never current, whenever they arrive."""
+
+    __tablename__ = "disavowals"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the disavowal record
+    run: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(3), index=True)
+    kid: Mapped[str] = mapped_column(String(100))
+    first: Mapped[int] = mapped_column(BigInteger)
+    last: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class StoreClock(Base):

@@ -26,7 +26,8 @@ from typing import Any
 import orjson
 
 from ..errors import VerificationError
-from ..signing.trust import Snapshot, TrustRegistry
+from ..signing.trust import Snapshot, TrustRegistry, keys_of
+from .drafts import STATEMENT_TYPES
 from .verify import checked_shape
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,23 @@ class Verdicts:
     entries: Sequence[Verdict | None]
 
     def valid_for(self, registry: TrustRegistry, entries: Sequence[Any]) -> bool:
-        """Whether these are verdicts on ``entries`` under ``registry`` (the one they were
-        made with)."""
-        return (registry.snapshot is not None and registry.snapshot == self.snapshot
-                and len(entries) == len(self.entries))
+        """Whether these are verdicts on ``entries`` under ``registry``'s keys (the ones they
+        were made with: a verdict on a record depends on its key's place in the log alone;
+        roots and the membership concern statements, which helpers leave to this process)."""
+        return (registry.snapshot is not None and keys_of(registry.snapshot)
+                == keys_of(self.snapshot) and len(entries) == len(self.entries))
 
 
 def _signed(entry: Any) -> bool:
     """Whether a feed entry is a signed record (else a placeholder, or malformed)."""
     return isinstance(entry, dict) and "record" in entry
+
+
+def _statement(entry: dict[str, Any]) -> bool:
+    """Whether a signed entry carries a root, disavowal or membership statement: checked
+    in the storing process, which holds the membership and roots as they stand."""
+    record = entry["record"]
+    return isinstance(record, dict) and record.get("type") in STATEMENT_TYPES
 
 
 #: Work on a verified record that storing it will need and that depends on the record alone
@@ -82,8 +91,8 @@ def check_entries(entries: Sequence[Any], snapshot: Snapshot, prepare: Prepare |
     registry = TrustRegistry.from_snapshot(snapshot)
     verdicts: list[Verdict | None] = []
     for entry in entries:
-        if not _signed(entry):
-            verdicts.append(None)  # a placeholder, or malformed: ingest looks at it itself
+        if not _signed(entry) or _statement(entry):
+            verdicts.append(None)  # a placeholder, malformed, a statement: ingest checks it
             continue
         try:
             record = checked_shape(entry)

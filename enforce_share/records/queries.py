@@ -7,13 +7,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import Gone, InvalidInput, NotFound
 from ..markings import agency_bit
 from .fields import is_record_id
-from .models import Record
+from .models import Disavowal, Record
 
 
 def signed(row: Record) -> dict[str, Any]:
@@ -24,6 +24,12 @@ def signed(row: Record) -> dict[str, Any]:
 def visible_to(agency: str) -> ColumnElement[bool]:
     """SQL: records users of ``agency``'s node may see (markings.visible)."""
     return or_(Record.origin == agency, Record.audience.op("&")(agency_bit(agency)) != 0)
+
+
+def is_current() -> ColumnElement[bool]:
+    """SQL: records that are current: not superseded, withdrawn nor disavowed."""
+    return and_(Record.superseded_by.is_(None), Record.withdrawn_by.is_(None),
+                Record.disavowed_by.is_(None))
 
 
 def get_record(session: Session, record_id: str, viewer: str | None = None) -> Record:
@@ -40,6 +46,15 @@ def get_record(session: Session, record_id: str, viewer: str | None = None) -> R
     if row.withdrawn_by:
         raise Gone(f"Record {record_id} was withdrawn by {row.origin} (record {row.withdrawn_by})")
     return row
+
+
+def disavowal(session: Session, row: Record) -> dict[str, Any] | None:
+    """``{by, kid, reason}`` of the disavowal naming ``row`` (its origin's root: the key
+    that signed it was not the origin's to use then), or None."""
+    if row.disavowed_by is None:
+        return None
+    run = session.scalar(select(Disavowal).where(Disavowal.id == row.disavowed_by).limit(1))
+    return {"by": row.disavowed_by, "kid": row.kid, "reason": run.reason if run else ""}
 
 
 def history(session: Session, row: Record) -> list[Record]:
@@ -104,7 +119,7 @@ def list_records(
 ) -> Page:
     """Records newest first, filtered (to what ``viewer``'s agency may see, if given);
     keyset pagination on local arrival order."""
-    query = select(Record).where(Record.withdrawn_by.is_(None))
+    query = select(Record).where(Record.withdrawn_by.is_(None), Record.disavowed_by.is_(None))
     if viewer is not None:
         query = query.where(visible_to(viewer))
     if type:

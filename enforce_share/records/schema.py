@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from joserfc.jwk import OKPKey
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..markings import AGENCIES, TLP_ORDER
+from ..markings import TLP_ORDER
+from ..members import MAX_MEMBERS
 from .fields import (
     ECCN,
     Agency,
@@ -20,9 +20,20 @@ from .fields import (
     Number,
     Pattern,
     RecordId,
+    Strict,
     Text,
     Timestamp,
 )
+from .trust_bodies import (
+    AuditAnchorSchema,
+    DisavowalSchema,
+    KeyRevocationSchema,
+    KeySchema,
+    MembershipSchema,
+    RootSchema,
+)
+
+__all__ = ["BODY_SCHEMAS", "RECORD_TYPES", "Strict", "body_errors"]
 
 VIOLATION_TYPES = (
     "unlicensed_export", "reexport_diversion", "transshipment", "entity_list_violation",
@@ -56,19 +67,12 @@ CASE_STATUSES = ("open", "active", "suspended", "closed")
 CONFIDENCE = ("low", "medium", "high")
 
 
-class Strict(Schema):
-    """Base: unknown fields are an error, never silently dropped."""
-
-    class Meta:
-        unknown = RAISE
-
-
 class MarkingSchema(Strict):
     """TLP 2.0 level and the agencies the record may be released to."""
 
     tlp = Choice(TLP_ORDER, required=True)
     releasable_to = fields.List(
-        Agency(), required=True, validate=validate.Length(min=1, max=len(AGENCIES)),
+        Agency(), required=True, validate=validate.Length(min=1, max=MAX_MEMBERS),
         metadata={"uniqueItems": True},
     )
 
@@ -174,7 +178,7 @@ class ActorSchema(Strict):
 class CaseSchema(Strict):
     title = Text(300, required=True)
     lead_agency = Agency(required=True)
-    participants = fields.List(Agency(), validate=validate.Length(max=len(AGENCIES)))
+    participants = fields.List(Agency(), validate=validate.Length(max=MAX_MEMBERS))
     status = Choice(CASE_STATUSES, required=True)
     opened = IsoDate(required=True)
     records = ListOf(RecordId(), 10_000)
@@ -194,48 +198,6 @@ class WithdrawalSchema(Strict):
     reason = Text(2000, required=True)
 
 
-def jwk_thumbprint(jwk: dict[str, Any]) -> str:
-    """RFC 7638 thumbprint of an Ed25519 public JWK (SHA-256, base64url): the key id."""
-    return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": jwk["x"]}).thumbprint()
-
-
-class PublicJWKSchema(Strict):
-    """An Ed25519 public key as a JWK (RFC 8037); no private member is accepted."""
-
-    kty = fields.String(required=True, validate=validate.Equal("OKP"))
-    crv = fields.String(required=True, validate=validate.Equal("Ed25519"))
-    x = Pattern(r"^[A-Za-z0-9_-]{43}$", "Not a base64url Ed25519 public key.", required=True)
-    kid = Pattern(r"^[A-Za-z0-9_-]{43}$", "Not an RFC 7638 thumbprint (43 base64url characters).")
-    alg = fields.String(validate=validate.Equal("Ed25519"))
-    use = fields.String(validate=validate.Equal("sig"))
-
-
-class KeySchema(Strict):
-    kid = Text(100, required=True)
-    jwk = fields.Nested(PublicJWKSchema, required=True)
-    valid_from = Timestamp(required=True)
-    valid_until = Timestamp()
-
-    @validates_schema
-    def _kid_is_thumbprint(self, data: dict[str, Any], **kwargs: Any) -> None:
-        expected = jwk_thumbprint(data["jwk"])
-        if data["kid"] != expected or data["jwk"].get("kid", expected) != expected:
-            raise ValidationError(f"Must be the RFC 7638 thumbprint of jwk: {expected}", "kid")
-
-
-class KeyRevocationSchema(Strict):
-    kid = Text(100, required=True)
-    revoked_at = Timestamp(required=True)
-    reason = Text(2000, required=True)
-
-
-class AuditAnchorSchema(Strict):
-    """The head of the writing node's audit trail (its SHA-256 chain) at the time: once in
-    the signed log, partners hold it, and a rewritten trail no longer reaches it."""
-
-    audit_head = Pattern(r"^[0-9a-f]{64}$", "Not a SHA-256 hex digest.", required=True)
-
-
 #: Record type -> body schema. The table the rest of the code consults; declared once.
 BODY_SCHEMAS: dict[str, type[Schema]] = {
     "violation": ViolationSchema,
@@ -247,6 +209,9 @@ BODY_SCHEMAS: dict[str, type[Schema]] = {
     "key": KeySchema,
     "key_revocation": KeyRevocationSchema,
     "audit_anchor": AuditAnchorSchema,
+    "root": RootSchema,
+    "disavowal": DisavowalSchema,
+    "membership": MembershipSchema,
 }
 RECORD_TYPES = tuple(BODY_SCHEMAS)
 _BODY_VALIDATORS = {name: schema() for name, schema in BODY_SCHEMAS.items()}

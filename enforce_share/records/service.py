@@ -6,7 +6,7 @@ from typing import Any
 
 from ..markings import visible
 from ..node import Node
-from .queries import get_record, history, list_records, signed
+from .queries import disavowal, get_record, history, list_records, signed
 
 
 def records_page(node: Node, viewer: str, **query: Any) -> tuple[list[dict[str, Any]], Any]:
@@ -19,8 +19,9 @@ def records_page(node: Node, viewer: str, **query: Any) -> tuple[list[dict[str, 
 
 def record_view(node: Node, record_id: str, viewer: str | None = None) -> dict[str, Any]:
     """One signed record with its hash and every version of it held here that ``viewer``'s
-    agency may see, oldest first (every version for the node's operator: no viewer).
-    NotFound, or Gone once withdrawn (``queries.get_record``)."""
+    agency may see, oldest first (every version for the node's operator: no viewer), and
+    the disavowal that names it, if any (then it is never current). NotFound, or Gone once
+    withdrawn (``queries.get_record``)."""
     with node.reading() as session:
         row = get_record(session, record_id, viewer=viewer)
         versions = [version for version in history(session, row) if viewer is None
@@ -29,5 +30,7 @@ def record_view(node: Node, record_id: str, viewer: str | None = None) -> dict[s
             **signed(row),
             "hash": row.record_hash,
             "latest": versions[-1].id,
-            "versions": [{"id": v.id, "seq": v.seq, "created": v.created} for v in versions],
+            "versions": [{"id": v.id, "seq": v.seq, "created": v.created,
+                          "disavowed": v.disavowed_by is not None} for v in versions],
+            "disavowed": disavowal(session, row),
         }

@@ -34,7 +34,7 @@ _SUBSCRIBERS: list[tuple[Stored, Retired]] = []
 def subscribe(stored: Stored, retired: Retired) -> None:
     """Have ``stored(session, rows)`` called with every batch of rows just stored (each with
     its ``position``), and ``retired(session, ids)`` with the ids of the records they
-    superseded or withdrew, in the storing transaction. ``search.index`` subscribes when
+    superseded, withdrew or disavowed, in the storing transaction. ``search.index`` subscribes when
     imported (``node`` imports it); subscribing the same pair again changes nothing."""
     if (stored, retired) not in _SUBSCRIBERS:
         _SUBSCRIBERS.append((stored, retired))
@@ -55,8 +55,8 @@ def store_rows(session: Session, rows: Sequence[dict[str, Any]], *, strict: bool
                 [{column: row.get(column) for column in _COLUMNS} for row in rows])
     for stored_hook, _ in _SUBSCRIBERS:
         stored_hook(session, rows)
-    apply_effects(session, rows, strict=strict)
-    retired = [target for row in rows if (target := _retires(row))]
+    disavowed = apply_effects(session, rows, strict=strict)
+    retired = [target for row in rows if (target := _retires(row))] + disavowed
     for _, retired_hook in _SUBSCRIBERS:
         retired_hook(session, retired)
 

@@ -8,7 +8,7 @@ from fastjsonschema import JsonSchemaException
 
 from ..errors import VerificationError
 from ..signing.trust import TrustRegistry
-from .drafts import KEY_TYPES
+from .drafts import TRUST_TYPES
 from .fields import escape_controls
 from .jsonschema import record_validator
 from .schema import RecordSchema
@@ -38,7 +38,8 @@ def record_errors(record: Any) -> dict[str, Any]:
     """Validation errors of a complete record (empty if partners will accept its shape).
 
     The compiled JSON Schema validator decides quickly for almost every record; marshmallow,
-    the reference, runs where JSON Schema cannot state a rule (key records, integer ``seq``
+    the reference, runs where JSON Schema cannot state a rule (trust records: a key id is
+    its key's thumbprint, a threshold within the keys; an integer ``seq``
     written as ``1.0``) and to name the problem. A record either refuses is refused.
     """
     if not isinstance(record, dict):
@@ -47,7 +48,7 @@ def record_errors(record: Any) -> dict[str, Any]:
         record_validator()(record)
     except JsonSchemaException as exc:
         return _RECORD.validate(record) or {"record": [exc.message]}
-    if record["type"] in KEY_TYPES or type(record["seq"]) is not int:
+    if record["type"] in TRUST_TYPES or type(record["seq"]) is not int:
         return _RECORD.validate(record)
     return {}
 

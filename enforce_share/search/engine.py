@@ -18,11 +18,10 @@ from pyroaring import BitMap
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import parse_timestamp
 from ..errors import InvalidInput, VerificationError
 from ..records.fields import is_record_id
 from ..records.models import Record
-from ..records.queries import pack_cursor, signed, unpack_cursor, visible_to
+from ..records.queries import is_current, pack_cursor, signed, unpack_cursor, visible_to
 from ..signing.trust import TrustRegistry
 from . import fulltext, names
 from .models import SearchDoc
@@ -258,14 +257,16 @@ def _rows(session: Session, positions: list[int], viewer: str) -> dict[int, Reco
     if not positions:
         return {}
     return {row.position: row for row in session.scalars(
-        select(Record).where(Record.position.in_(positions), visible_to(viewer),
-                             Record.superseded_by.is_(None), Record.withdrawn_by.is_(None)))}
+        select(Record).where(Record.position.in_(positions), visible_to(viewer), is_current()))}
 
 
 def _verified(registry: TrustRegistry, row: Record) -> bool:
-    """Signed with a key trusted here for the origin, usable when the record was created."""
+    """Signed with a key trusted here for the origin, valid at the record's seq, and not
+    disavowed."""
+    if row.disavowed_by is not None:
+        return False
     try:
-        registry.entry(row.kid).check_usable(row.origin, parse_timestamp(row.created))
+        registry.entry(row.kid).check_usable(row.origin, row.seq)
     except VerificationError:
         return False
     return True

@@ -39,7 +39,8 @@ def index_stored(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     stamp = take_stamps(session, len(docs))
     insert_rows(session.connection(), SearchDoc.__table__, [
         {"position": row["position"], "stamp": stamp + i,
-         "current": not (row.get("superseded_by") or row.get("withdrawn_by")),
+         "current": not (row.get("superseded_by") or row.get("withdrawn_by")
+                         or row.get("disavowed_by")),
          "created_key": doc.created_key, "terms": " ".join(doc.terms),
          "names": "\n".join(doc.names)}
         for i, (row, doc) in enumerate(docs)])
@@ -48,14 +49,16 @@ def index_stored(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def index_retired(session: Session, record_ids: Iterable[str]) -> None:
-    """Take records that were superseded or withdrawn out of what search returns."""
+    """Take records that were superseded, withdrawn or disavowed out of what search
+    returns."""
     ids = list(record_ids)
     if not ids:
         return
     positions = list(session.scalars(
         select(SearchDoc.position).join(Record, Record.position == SearchDoc.position)
         .where(Record.id.in_(ids), SearchDoc.current.is_(True),
-               (Record.superseded_by.is_not(None)) | (Record.withdrawn_by.is_not(None)))))
+               (Record.superseded_by.is_not(None)) | (Record.withdrawn_by.is_not(None))
+               | (Record.disavowed_by.is_not(None)))))
     if not positions:
         return
     first = take_stamps(session, len(positions))
@@ -71,7 +74,7 @@ def backfill(session: Session, progress: Callable[[int], None] | None = None) ->
     while True:
         batch = session.execute(
             select(Record.position, Record.type, Record.canonical, Record.audience,
-                   Record.superseded_by, Record.withdrawn_by)
+                   Record.superseded_by, Record.withdrawn_by, Record.disavowed_by)
             .outerjoin(SearchDoc, SearchDoc.position == Record.position)
             .where(Record.position > after, SearchDoc.position.is_(None),
                    Record.type.in_(SEARCHABLE))

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..markings import TLP_ORDER
-from ..records.fields import Agency, Choice, Country, IsoDate, ListOf, Pattern, RecordId, Text
+from ..records.fields import Choice, Country, IsoDate, ListOf, MemberAgency, Pattern, RecordId, Text
 from ..records.schema import ACTION_KINDS, PROCUREMENT_METHODS, VIOLATION_TYPES, Strict
 
 SEARCHABLE_TYPES = ("violation", "procurement_trend", "actor", "case", "link")
@@ -23,7 +23,7 @@ class SearchQuerySchema(Strict):
     """GET /api/v1/search: filters combine with AND; a repeated filter matches any value."""
 
     type = _many(Choice(SEARCHABLE_TYPES), "Record type.")
-    origin = _many(Agency(), "Agency that wrote the record.")
+    origin = _many(MemberAgency(), "Agency that wrote the record.")
     from_ = IsoDate(data_key="from", metadata={
         "description": "On or after this day: created, or a date in the body (detected, "
                        "action, period, opened, listed)."})

@@ -22,8 +22,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .. import members
 from ..clock import parse_timestamp
-from ..markings import AGENCIES, agency_bit
+from ..markings import agency_bit
 from ..markings import audience as audience_mask
 from .names import latin, name_terms
 from .schema import SEARCHABLE_TYPES as SEARCHABLE  # not keys or withdrawals
@@ -49,7 +50,7 @@ def search_doc(record: dict[str, Any], audience: int) -> SearchDoc | None:
     created = record["created"]
     terms = {f"t:{kind}", f"o:{record['origin']}", f"l:{record['marking']['tlp']}",
              f"d:{created[:10]}", f"mo:{created[:7]}"}
-    terms.update(f"r:{agency}" for agency in AGENCIES if audience & agency_bit(agency))
+    terms.update(f"r:{agency}" for agency in members.codes() if audience & agency_bit(agency))
     terms.update(_body_terms(kind, body))
     names = _names(body) if kind == "actor" else []
     for name in names:

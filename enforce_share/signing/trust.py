@@ -1,139 +1,231 @@
-"""The trust registry: which agency holds which key when, and record verification against it.
+"""The trust registry: which agency's keys sign which positions of its log, and verification.
+
+An agency's online keys sign its records and checkpoints; each is valid from the seq of the
+record that announced it to before the seq of the record that retired it (protocol section
+9): a key's validity is a place in the log, not a time the signer chose. An agency's root
+(k of n offline keys, ``roots``) alone announces and retires online keys, from its second
+log on; a log written under protocol 2 keeps its `key` records until its first root.
 
 Verification fails closed: every check raises :class:`VerificationError` with a reason code
-(``unknown_kid``, ``wrong_agency``, ``key_not_yet_valid``, ``key_expired``, ``key_revoked``,
-``bad_signature``, ...); nothing returns False.
+(``unknown_kid``, ``wrong_agency``, ``key_not_yet_valid``, ``key_retired``,
+``from_the_future``, ``bad_signature``, ...); nothing returns False.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from joserfc.jwk import OKPKey
 from marshmallow import EXCLUDE, ValidationError, fields
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..clock import parse_timestamp, timestamp
+from .. import members
+from ..clock import parse_timestamp
 from ..errors import InvalidInput, VerificationError
-from ..records.fields import Timestamp
-from ..records.schema import PublicJWKSchema, jwk_thumbprint
-from . import jws
-from .models import TrustedKey
+from ..records.trust_bodies import PublicJWKSchema, jwk_thumbprint
+from . import jws, roots
+from .models import MembershipVersion, RootVersion, TrustedKey
 
-#: Start of validity for a partner key whose JWK Set says nothing about it.
-EPOCH = "1970-01-01T00:00:00.000000Z"
+#: How far ahead of the verifier's clock a record's ``created`` or a checkpoint's ``issued``
+#: may be (protocol section 1: the one skew window, as for signed requests).
+SKEW = timedelta(seconds=300)
 
 
 @lru_cache(maxsize=1024)
-def _public_key(x: str) -> OKPKey:
+def public_key(x: str) -> OKPKey:
+    """The Ed25519 public key of a JWK's ``x``."""
     return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": x})
 
 
 @dataclass(frozen=True)
 class TrustEntry:
-    """One trusted key as verification needs it."""
+    """One online key: whose, and which seqs of its agency's log it may sign."""
 
     kid: str
     agency: str
     key: OKPKey
-    valid_from: datetime
-    valid_until: datetime | None
-    revoked_at: datetime | None
+    from_seq: int
+    until_seq: int | None
 
-    @classmethod
-    def from_values(cls, kid: str, agency: str, x: str, valid_from: str,
-                    valid_until: str | None, revoked_at: str | None) -> TrustEntry:
-        """Build from a registry row's values (see :data:`Snapshot`)."""
-        return cls(
-            kid=kid,
-            agency=agency,
-            key=_public_key(x),
-            valid_from=parse_timestamp(valid_from),
-            valid_until=parse_timestamp(valid_until) if valid_until else None,
-            revoked_at=parse_timestamp(revoked_at) if revoked_at else None,
-        )
-
-    def check_usable(self, origin: str, created: datetime) -> None:
-        """Raise unless this key may sign for ``origin`` at time ``created``."""
+    def check_usable(self, origin: str, seq: int) -> None:
+        """Raise unless this key may sign for ``origin`` at ``seq`` of its log."""
         if self.agency != origin:
             raise VerificationError(
-                "wrong_agency", f"key {self.kid} belongs to {self.agency}, not {origin}"
-            )
-        if created < self.valid_from:
-            raise VerificationError("key_not_yet_valid", f"key {self.kid} valid from "
-                                    f"{timestamp(self.valid_from)}")
-        if self.valid_until is not None and created >= self.valid_until:
-            raise VerificationError("key_expired", f"key {self.kid} valid until "
-                                    f"{timestamp(self.valid_until)}")
-        if self.revoked_at is not None and created >= self.revoked_at:
-            raise VerificationError("key_revoked", f"key {self.kid} revoked at "
-                                    f"{timestamp(self.revoked_at)}")
+                "wrong_agency", f"key {self.kid} belongs to {self.agency}, not {origin}")
+        if seq < self.from_seq:
+            raise VerificationError("key_not_yet_valid", f"key {self.kid} signs from seq "
+                                    f"{self.from_seq} of {origin}'s log, not {seq}")
+        if self.until_seq is not None and seq >= self.until_seq:
+            raise VerificationError("key_retired", f"key {self.kid} was retired at seq "
+                                    f"{self.until_seq} of {origin}'s log, before {seq}")
+
+    def check_current(self, agency: str) -> None:
+        """Raise unless this is a key of ``agency`` not retired (a request or a bundle
+        header, signed now, not at a place in a log)."""
+        if self.agency != agency:
+            raise VerificationError("wrong_agency", f"key {self.kid} belongs to {self.agency}, "
+                                    f"not {agency}")
+        if self.until_seq is not None:
+            raise VerificationError("key_retired", f"key {self.kid} was retired at seq "
+                                    f"{self.until_seq} of {agency}'s log")
 
 
-#: The registry as plain values, one tuple per key (kid, agency, x, valid_from, valid_until,
-#: revoked_at), sorted: what a helper process needs to rebuild it, and to compare two.
-Snapshot = tuple[tuple[str, str, str, str, str | None, str | None], ...]
+#: The registry as plain values (what a helper process needs to rebuild it, and to compare
+#: two): its keys (kid, agency, x, from, until), the latest root of each agency (agency,
+#: version, threshold, root keys' x, expires), and the membership document's root anchors
+#: (agency, threshold, root keys' x), with the membership version.
+Snapshot = tuple[Any, ...]
 
 
+def keys_of(snapshot: Snapshot) -> tuple[Any, ...]:
+    """The keys (and their places in their logs) a snapshot holds."""
+    return snapshot[0]
+
+
+@dataclass
 class TrustRegistry:
-    """An in-memory snapshot of trusted keys, for verifying many records quickly."""
+    """An in-memory snapshot of the trust registry, for verifying many records quickly."""
 
-    def __init__(self, entries: Iterable[TrustEntry], snapshot: Snapshot | None = None) -> None:
-        self._entries = {entry.kid: entry for entry in entries}
-        self.snapshot = snapshot
+    entries: dict[str, TrustEntry]
+    roots: dict[str, roots.RootState] = field(default_factory=dict)
+    anchors: dict[str, roots.RootState] = field(default_factory=dict)
+    snapshot: Snapshot | None = None
+    #: The membership document the registry was loaded with (its version is in the
+    #: snapshot; statements are checked in the storing process, which holds it whole).
+    membership: members.Membership = members.FOUNDING
 
     @classmethod
     def load(cls, session: Session) -> TrustRegistry:
-        """Snapshot the registry table."""
-        return cls.from_snapshot(tuple(sorted(
-            (row.kid, row.agency, row.jwk["x"], row.valid_from, row.valid_until, row.revoked_at)
-            for row in session.scalars(select(TrustedKey)))))
+        """Snapshot the registry tables (and the membership document installed)."""
+        keys = tuple(sorted((row.kid, row.agency, row.jwk["x"], row.from_seq, row.until_seq)
+                            for row in session.scalars(select(TrustedKey))))
+        latest = select(RootVersion.agency, func.max(RootVersion.version).label("version")
+                        ).group_by(RootVersion.agency).subquery()
+        held = tuple(sorted(
+            _root_values(row) for row in session.scalars(select(RootVersion).join(
+                latest, (RootVersion.agency == latest.c.agency)
+                & (RootVersion.version == latest.c.version)))))
+        membership = held_membership(session)
+        anchors = tuple((member.code, member.threshold,
+                         tuple(key["x"] for key in member.root_keys))
+                        for member in membership.members if member.root_keys)
+        registry = cls.from_snapshot((keys, held, anchors, membership.version))
+        registry.membership = membership
+        return registry
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> TrustRegistry:
         """The registry of :meth:`load` from its values (in another process)."""
-        return cls((TrustEntry.from_values(*values) for values in snapshot), snapshot)
+        keys, held, anchors, _ = snapshot
+        return cls(
+            {kid: TrustEntry(kid, agency, public_key(x), first, until)
+             for kid, agency, x, first, until in keys},
+            {agency: roots.RootState(agency, version, threshold, _keyring(xs), expires, seq)
+             for agency, version, threshold, xs, expires, seq in held},
+            {agency: roots.RootState(agency, 0, threshold, _keyring(xs), "", 0)
+             for agency, threshold, xs in anchors},
+            snapshot)
 
     def entry(self, kid: str) -> TrustEntry:
         """The entry for ``kid``; VerificationError ``unknown_kid`` if none."""
         try:
-            return self._entries[kid]
+            return self.entries[kid]
         except KeyError:
             raise VerificationError("unknown_kid", f"no trusted key {kid!r}") from None
 
-    def verify(self, document: dict[str, Any], token: str, *, origin: str, created: str) -> bytes:
-        """Verify a signed document of ``origin`` made at ``created``; return its JCS bytes."""
+    def verify_record(self, record: Any, token: Any) -> bytes:
+        """Verify a record's signature, key and place (not its body's shape); return its JCS
+        bytes. A root, disavowal or membership record's statement is checked too."""
+        if not isinstance(record, dict) or not isinstance(token, str):
+            raise VerificationError("malformed_record", "expected {record: {...}, jws: '...'}")
+        origin, created, seq = record.get("origin"), record.get("created"), record.get("seq")
+        if not isinstance(origin, str) or not isinstance(created, str) or type(seq) is not int:
+            raise VerificationError("malformed_record", "record needs origin, seq and created")
+        if origin not in self.membership.codes:
+            raise VerificationError("not_a_member", f"{origin} is not a member agency")
+        check_not_ahead(created, "created")
         kid = jws.header(token)["kid"]
-        entry = self.entry(kid)
-        try:
-            moment = parse_timestamp(created)
-        except (TypeError, ValueError) as exc:
-            raise VerificationError("malformed_record", f"created: {exc}") from exc
-        entry.check_usable(origin, moment)
+        if record.get("type") in roots.STATEMENT_TYPES:
+            key = roots.check_statement_record(self, record, kid)
+        else:
+            entry = self.entry(kid)
+            entry.check_usable(origin, seq)
+            if record.get("type") in roots.KEY_TYPES and origin in self.roots:
+                raise VerificationError("not_root_signed", f"{origin} has a root: only its "
+                                        "root announces or retires keys")
+            key = entry.key
+        payload = jws.canonical(record)
+        jws.verify(token, payload, key)
+        return payload
+
+    def verify_checkpoint(self, statement: dict[str, Any], token: str) -> bytes:
+        """Verify a checkpoint's signature by a key of its origin valid at its seq; return
+        its JCS bytes."""
+        check_not_ahead(statement["issued"], "issued")
+        self.entry(jws.header(token)["kid"]).check_usable(statement["origin"],
+                                                          statement["seq"])
+        payload = jws.canonical(statement)
+        jws.verify(token, payload, self.entry(jws.header(token)["kid"]).key)
+        return payload
+
+    def verify_current(self, document: dict[str, Any], token: str, agency: str) -> bytes:
+        """Verify a document ``agency`` signs now (a bundle header) with a key of its not
+        retired; return its JCS bytes."""
+        entry = self.entry(jws.header(token)["kid"])
+        entry.check_current(agency)
         payload = jws.canonical(document)
         jws.verify(token, payload, entry.key)
         return payload
 
-    def verify_record(self, record: Any, token: Any) -> bytes:
-        """Verify a record's signature and key (not its body's shape); return its JCS bytes."""
-        if not isinstance(record, dict) or not isinstance(token, str):
-            raise VerificationError("malformed_record", "expected {record: {...}, jws: '...'}")
-        origin, created = record.get("origin"), record.get("created")
-        if not isinstance(origin, str) or not isinstance(created, str):
-            raise VerificationError("malformed_record", "record needs origin and created")
-        return self.verify(record, token, origin=origin, created=created)
+    def online_keys(self, agency: str) -> dict[str, OKPKey]:
+        """``agency``'s keys not retired, by kid."""
+        return {kid: entry.key for kid, entry in self.entries.items()
+                if entry.agency == agency and entry.until_seq is None}
 
+
+def held_membership(session: Session) -> members.Membership:
+    """The newest membership version this node holds (the founding partners' provisional
+    list while it holds none)."""
+    statement = session.scalar(select(MembershipVersion.statement)
+                               .order_by(MembershipVersion.version.desc()).limit(1))
+    return members.Membership.from_statement(statement) if statement else members.FOUNDING
+
+
+def _keyring(xs: Iterable[str]) -> dict[str, OKPKey]:
+    return roots.keyring([{"x": x} for x in xs])
+
+
+def _root_values(row: RootVersion) -> tuple[Any, ...]:
+    statement = row.statement
+    return (row.agency, row.version, statement["threshold"],
+            tuple(key["x"] for key in statement["root_keys"]), row.expires, row.seq)
+
+
+def check_not_ahead(moment: Any, name: str) -> datetime:
+    """``moment`` parsed; ``from_the_future`` if it is past this node's clock plus the skew."""
+    try:
+        parsed = parse_timestamp(moment)
+    except (TypeError, ValueError) as exc:
+        raise VerificationError("malformed_record", f"{name}: {exc}") from exc
+    if parsed > datetime.now(UTC) + SKEW:
+        raise VerificationError("from_the_future", f"{name} {moment} is more than "
+                                f"{int(SKEW.total_seconds())} s ahead of this node's clock")
+    return parsed
+
+
+# --- partners' JWK Sets (out of band, before any record) --------------------------------------
 
 def import_jwks(session: Session, agency: str, jwks: Any, source: str) -> list[str]:
     """Trust the Ed25519 keys of a JWK Set for ``agency``; return their kids.
 
-    A key already trusted keeps its window; a revocation in the set applies only if it is
-    earlier than the one held (an old JWK Set never clears a revocation).
+    A key new here signs from the seq the document says (``from_seq``, else from the log's
+    start) to before ``until_seq``; a key already trusted keeps its place in the log, but
+    for an earlier retirement (an old JWK Set never brings a retired key back).
     """
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
     if not isinstance(keys, list) or not keys:
@@ -146,58 +238,51 @@ def import_jwks(session: Session, agency: str, jwks: Any, source: str) -> list[s
         try:
             member = _JWKS_MEMBER.load(jwk)
         except ValidationError as exc:
-            raise InvalidInput(f"Key {index} is not an Ed25519 public JWK with validity",
+            raise InvalidInput(f"Key {index} is not an Ed25519 public JWK",
                                {"jwks": {index: exc.messages}}) from exc
         kid = jwk_thumbprint(member)
-        if member.get("kid", kid) != kid:
-            raise InvalidInput("kid is not the key's RFC 7638 thumbprint",
-                               {"jwks": {index: {"kid": [f"expected {kid}"]}}})
         existing = session.get(TrustedKey, kid)
         if existing is None:
             session.add(TrustedKey(
                 kid=kid, agency=agency, jwk={k: member[k] for k in ("kty", "crv", "x")},
-                valid_from=member.get("valid_from", EPOCH),
-                valid_until=member.get("valid_until"), revoked_at=member.get("revoked_at"),
-                revocation_reason=member.get("revocation_reason"), source=source,
-            ))
+                from_seq=member.get("from_seq", 0), until_seq=member.get("until_seq"),
+                retired_because=member.get("retired_because"), source=source))
         elif existing.agency != agency:
             raise InvalidInput(f"Key {kid} already belongs to {existing.agency}",
                                {"agency": ["Key registered to another agency."]})
-        elif member.get("revoked_at") and (existing.revoked_at is None or parse_timestamp(
-                member["revoked_at"]) < parse_timestamp(existing.revoked_at)):
-            existing.revoked_at = member["revoked_at"]
-            existing.revocation_reason = member.get("revocation_reason")
+        elif member.get("until_seq") is not None and (
+                existing.until_seq is None or member["until_seq"] < existing.until_seq):
+            existing.until_seq = member["until_seq"]  # retired earlier: never un-retired
+            existing.retired_because = member.get("retired_because")
         kids.append(kid)
     session.flush()
     return kids
 
 
 class _JWKSMemberSchema(PublicJWKSchema):
-    """A key of an exported JWK Set: the public JWK plus its validity members."""
+    """A key of an exported JWK Set: the public JWK and the seqs it signs."""
 
     class Meta:
         unknown = EXCLUDE
 
-    valid_from = Timestamp()
-    valid_until = Timestamp()
-    revoked_at = Timestamp()
-    revocation_reason = fields.String()
+    from_seq = fields.Integer(strict=True)
+    until_seq = fields.Integer(strict=True, allow_none=True)
+    retired_because = fields.String()
 
 
 _JWKS_MEMBER = _JWKSMemberSchema()
 
 
 def export_jwks(session: Session, agency: str) -> dict[str, Any]:
-    """The JWK Set of ``agency``'s keys, with validity and revocation members."""
-    rows = session.scalars(
-        select(TrustedKey).where(TrustedKey.agency == agency).order_by(TrustedKey.valid_from)
-    )
+    """The JWK Set of ``agency``'s online keys, each with the seqs of its log it signs."""
+    rows = session.scalars(select(TrustedKey).where(TrustedKey.agency == agency)
+                           .order_by(TrustedKey.from_seq, TrustedKey.kid))
     keys = []
     for row in rows:
         jwk = {**row.jwk, "kid": row.kid, "alg": jws.ALGORITHM, "use": "sig",
-               "valid_from": row.valid_from}
-        for name in ("valid_until", "revoked_at", "revocation_reason"):
-            if getattr(row, name):
-                jwk[name] = getattr(row, name)
+               "from_seq": row.from_seq}
+        if row.until_seq is not None:
+            jwk |= {"until_seq": row.until_seq, "retired_because": row.retired_because or ""}
         keys.append(jwk)
     return {"keys": keys}
+

@@ -4,7 +4,7 @@ A bundle is a header signed by the exporting node (``{"header": {"bundle", "from
 "created", "since"}, "jws"}``: a detached JWS over the RFC 8785 bytes, as records and
 checkpoints are signed) followed by feed pages exactly as this node's feed serves them to the
 ``for`` partner. Import checks the whole file first, storing nothing until it passes: the
-header's signature by a key of ``from`` valid at ``created``, its ``for`` and ``since``, and
+header's signature by a key of ``from`` not retired, its ``for`` and ``since``, and
 that every full record is released to this node. It then cuts each page to what a pull would
 ask for (the entries after the seq held) and applies it with the puller's own ``apply_page``:
 the same checks, quarantine and blocking, with ``from`` as the peer.
@@ -22,18 +22,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import parse_timestamp, timestamp
+from .. import members
+from ..clock import timestamp
 from ..errors import Error, InvalidInput, VerificationError
-from ..markings import AGENCIES, releasable, visible
+from ..markings import given_to, visible
 from ..partners import Partner
 from ..records.checkpoints import signed_checkpoint
-from ..records.drafts import KEY_TYPES
+from ..records.drafts import RESERVED_TYPES, TRUST_TYPES
 from ..records.entries import stub
 from ..records.log import Signer
 from ..records.models import Checkpoint, LogHead, Placeholder, Record
 from ..records.verify import checked_shape
-from ..signing.announcements import apply_key_records
-from ..signing.models import TrustedKey
+from ..signing.announcements import apply_trust_record
 from ..signing.trust import TrustRegistry
 from .bundle_verify import (
     FORMAT,
@@ -69,9 +69,9 @@ def parse_since(spec: str | None) -> dict[str, int]:
             continue
         origin, _, seq = part.partition("=")
         origin = origin.strip().upper()
-        if origin not in AGENCIES or not seq.strip().isdigit() or origin in since:
+        if not members.is_member(origin) or not seq.strip().isdigit() or origin in since:
             raise InvalidInput(f"{spec!r}: expected ORIGIN=SEQ[,ORIGIN=SEQ...] with "
-                               f"origins among {', '.join(AGENCIES)}, each once")
+                               f"origins among {', '.join(members.codes())}, each once")
         since[origin] = int(seq)
     return since
 
@@ -114,7 +114,7 @@ def import_bundle(node: Puller, lines: Iterable[Any]) -> list[Outcome]:
 
     ``lines`` is read twice (a one-shot iterator is first read into memory): the first pass
     refuses the whole bundle (InvalidInput or VerificationError), storing nothing, if the
-    header is not signed by a key of its ``from`` agency valid at ``created``, is a
+    header is not signed by a key of its ``from`` agency not retired, is a
     selection bundle's, is not for this node, or a line is not a page, does not start where
     the signed ``since`` says, or holds a full record not released to this node. Then a page
     that fails verification stops only its origin's log, as in a pull.
@@ -178,14 +178,14 @@ def _checked(node: Puller, stream: Iterator[Any]) -> Header:
 
 def _learn_key(session: Session, registry: TrustRegistry, entry: dict[str, Any]
                ) -> TrustRegistry:
-    """The registry after ``entry`` if it is a key record that verifies; unchanged if not
+    """The registry after ``entry`` if it is a trust record that verifies; unchanged if not
     (import quarantines a bad record later, and the header then fails on its key)."""
     record = entry.get("record") if isinstance(entry, dict) else None
-    if not isinstance(record, dict) or record.get("type") not in KEY_TYPES:
+    if not isinstance(record, dict) or record.get("type") not in TRUST_TYPES:
         return registry
     try:
         registry.verify_record(checked_shape(entry), entry["jws"])
-        apply_key_records(session, record)
+        apply_trust_record(session, record)
     except VerificationError:
         return registry
     return TrustRegistry.load(session)
@@ -202,8 +202,8 @@ def _check_released(page: dict[str, Any], agency: str, exporter: str, number: in
         tlp = marking.get("tlp") if isinstance(marking, dict) else None
         audience = marking.get("releasable_to") if isinstance(marking, dict) else None
         if not (isinstance(tlp, str) and isinstance(audience, list) and all(
-                isinstance(code, str) for code in audience) and releasable(tlp, audience,
-                                                                           agency)):
+                isinstance(code, str) for code in audience) and given_to(
+                    tlp, audience, agency, reserved=fields.get("type") in RESERVED_TYPES)):
             raise InvalidInput(
                 f"line {number}: {fields.get('origin')} seq {fields.get('seq')} is a full "
                 f"record not released to {agency} (marked {tlp!r}, releasable to "
@@ -311,20 +311,17 @@ def export_selection(session: Session, exporter: str, recipient: str, record_ids
     (:func:`markings.visible`) and it was not withdrawn; one seq'd past the newest checkpoint
     held cannot be anchored and is left out too: see ``Selection.withheld``. ``created``
     fixes the header's time (default now), so one selection can be written byte for byte
-    again; a time before ``signer``'s key was valid becomes the moment it was (a brief's
-    time is cut to the second, and no header may predate the key that signs it). It is
-    evidence, not a log: :func:`import_bundle` refuses it, since a node storing
+    again. It is evidence, not a log: :func:`import_bundle` refuses it, since a node storing
     its placeholders would take the entries left out as never released to it, and a pull
     would not ask for them again.
     """
-    if recipient not in AGENCIES or exporter not in AGENCIES:
-        raise InvalidInput(f"{recipient if exporter in AGENCIES else exporter} is not a "
-                           f"partner agency: use one of {', '.join(AGENCIES)}",
-                           {"for": [f"One of: {', '.join(AGENCIES)}."]})
+    if not members.is_member(recipient) or not members.is_member(exporter):
+        codes = ", ".join(members.codes())
+        raise InvalidInput(f"{recipient if members.is_member(exporter) else exporter} is not "
+                           f"a member agency: use one of {codes}", {"for": [f"One of: {codes}."]})
     selection = Selection()
     chosen = _chosen(session, recipient, sorted(set(record_ids)), selection)
-    write(signed_header(signer, SELECTION, exporter, recipient, {},
-                        _not_before_key(session, signer, created or timestamp())))
+    write(signed_header(signer, SELECTION, exporter, recipient, {}, created or timestamp()))
     for origin in sorted(chosen):
         checkpoint = session.scalar(select(Checkpoint).where(Checkpoint.origin == origin)
                                     .order_by(Checkpoint.seq.desc()).limit(1))
@@ -337,15 +334,6 @@ def export_selection(session: Session, exporter: str, recipient: str, record_ids
             selection.spans.append(_write_selected(session, checkpoint, seqs, write, limit))
             selection.written += [seqs[seq] for seq in sorted(seqs)]
     return selection
-
-
-def _not_before_key(session: Session, signer: Signer, created: str) -> str:
-    """``created``, or the start of ``signer``'s key if that is later."""
-    valid_from = session.scalar(select(TrustedKey.valid_from).where(
-        TrustedKey.kid == signer.kid))
-    if valid_from is not None and parse_timestamp(created) < parse_timestamp(valid_from):
-        return str(valid_from)
-    return created
 
 
 def _chosen(session: Session, recipient: str, wanted: list[str],

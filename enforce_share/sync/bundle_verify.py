@@ -3,7 +3,8 @@ signed checkpoints.
 
 The header (``{"header": {"bundle", "from", "for", "created", "since"}, "jws"}``) is signed
 by the exporting node as records and checkpoints are (RFC 7515 appendix F over the RFC 8785
-bytes) and must verify with a key of its ``from`` agency valid at ``created``; each origin's
+bytes) and must verify with a key of its ``from`` agency not retired (its ``created`` no
+later than this node's clock plus the skew); each origin's
 entries must start after the seq its ``since`` names (0 if none). For each origin, every
 full record is verified as a pull verifies it (shape, key, signature: ``records.verify``),
 each entry's stub (a placeholder is one) extends the hash chain, and the chain must reach
@@ -11,7 +12,7 @@ the head of the origin's signed checkpoint (``sync.checkpoints``) at its seq. A 
 bundle takes from seq 1 is checked from the zero head; one that starts later (an exchange
 bundle ``--since``) from the head this node holds at the seq before. Works on selection and
 exchange bundles alike; the first failure raises. The header is checked after the pages,
-with the keys the bundle's own key records announce (the exporter may have rotated).
+with the keys the bundle's own root records announce (the exporter may have rotated).
 """
 
 from __future__ import annotations
@@ -23,16 +24,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from .. import members
 from ..clock import parse_timestamp, timestamp
 from ..errors import InvalidInput, VerificationError
-from ..markings import AGENCIES
-from ..records.drafts import KEY_TYPES
+from ..records.drafts import TRUST_TYPES
 from ..records.entries import checked_stub, entry_hash, is_placeholder, record_stub
 from ..records.log import Signer
 from ..records.verify import checked_shape
 from ..signing import jws
-from ..signing.announcements import apply_key_records
-from ..signing.trust import TrustRegistry
+from ..signing.announcements import apply_trust_record
+from ..signing.trust import TrustRegistry, check_not_ahead
 from .checkpoints import check_against_chain, conflicting_checkpoint, head_at, verified_checkpoint
 from .puller import Equivocated
 
@@ -102,9 +103,10 @@ def read_header(line: Any) -> Header:
             "bundle"] not in (FORMAT, SELECTION) or not isinstance(line["jws"], str):
         raise InvalidInput(f"not an {FORMAT} or {SELECTION} bundle: {_SHAPE}")
     exporter, recipient, since = statement["from"], statement["for"], statement["since"]
-    if exporter not in AGENCIES or recipient not in AGENCIES:
-        raise InvalidInput(f"the bundle header's from and for must be among {', '.join(AGENCIES)}")
-    if not isinstance(since, dict) or not all(origin in AGENCIES and type(seq) is int and (
+    if not members.is_member(exporter) or not members.is_member(recipient):
+        raise InvalidInput("the bundle header's from and for must be among "
+                           f"{', '.join(members.codes())}")
+    if not isinstance(since, dict) or not all(members.is_member(origin) and type(seq) is int and (
             0 <= seq < 2**63) for origin, seq in since.items()):
         raise InvalidInput("the bundle header's since must map agency codes to seqs")
     try:
@@ -118,10 +120,11 @@ def read_header(line: Any) -> Header:
 
 def verify_header(registry: TrustRegistry, header: Header) -> None:
     """Raise VerificationError (its detail naming the bundle header) unless a key of the
-    exporting agency, valid at the header's ``created``, signed exactly this header."""
+    exporting agency not retired (with what the bundle brings of its log applied) signed
+    exactly this header, and its ``created`` is not ahead of this node's clock."""
     try:
-        registry.verify(header.statement(), header.jws, origin=header.exporter,
-                        created=header.created)
+        registry.verify_current(header.statement(), header.jws, header.exporter)
+        check_not_ahead(header.created, "created")
     except VerificationError as exc:
         raise VerificationError(exc.reason, f"bundle header (from {header.exporter}, for "
                                 f"{header.recipient}, created {header.created}): "
@@ -139,7 +142,7 @@ def check_start(header: Header, origin: str, entries: list[Any], number: int) ->
 
 def page_origin(page: Any, number: int) -> str:
     """The origin of line ``number`` of a bundle; InvalidInput unless it is a feed page."""
-    if not isinstance(page, dict) or page.get("origin") not in AGENCIES or not isinstance(
+    if not isinstance(page, dict) or not members.is_member(page.get("origin")) or not isinstance(
             page.get("entries"), list):
         raise InvalidInput(f"line {number} of the bundle is not a feed page")
     return page["origin"]
@@ -248,8 +251,8 @@ def _verify_page(session: Session, registry: TrustRegistry, chains: dict[str, _C
                                         f"where {origin} seq {seq} was due (line {number})")
             hash_hex = entry_hash(record_stub(record, jws.record_hash(
                 registry.verify_record(record, entry["jws"]))))
-            if record["type"] in KEY_TYPES:  # later records may be signed with its key
-                apply_key_records(session, record)
+            if record["type"] in TRUST_TYPES:  # later records may be signed with its keys
+                apply_trust_record(session, record)
                 registry = TrustRegistry.load(session)
         if chain.head is None:
             raise VerificationError("unanchored", f"{origin}'s entries start at seq "

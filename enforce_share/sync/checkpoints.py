@@ -31,7 +31,9 @@ def verified_checkpoint(registry: TrustRegistry, signed: Any, origin: str) -> Ch
     if statement["origin"] != origin or type(statement["seq"]) is not int or not isinstance(
             statement["head"], str) or not _HASH.fullmatch(statement["head"]):
         raise VerificationError("malformed_checkpoint", f"not a checkpoint of {origin}")
-    registry.verify(statement, signed["jws"], origin=origin, created=str(statement["issued"]))
+    if not isinstance(statement["issued"], str) or not isinstance(signed["jws"], str):
+        raise VerificationError("malformed_checkpoint", "issued and jws are strings")
+    registry.verify_checkpoint(statement, signed["jws"])
     return Checkpoint(origin=origin, seq=statement["seq"], head=statement["head"],
                       issued=statement["issued"], jws=signed["jws"])
 

@@ -20,7 +20,7 @@ import pycountry
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from ..markings import AGENCIES
+from ..members import CODE
 from ..records.entries import MAX_SEQ
 from ..records.fields import TIMESTAMP_PATTERN, UUID_PATTERN
 from ..records.jsonschema import nullable_to_type
@@ -45,7 +45,9 @@ def _ref(name: str) -> dict[str, str]:
 def _definitions() -> dict[str, Any]:
     """The value formats of docs/protocol.md section 1, and the marking (section 3)."""
     return {
-        "agency": {"type": "string", "enum": list(AGENCIES)},
+        "agency": {"type": "string", "pattern": CODE.pattern,
+                   "$comment": "ISO 3166-1 alpha-3; a member's code as the membership "
+                               "document says (protocol section 9)."},
         "record_id": {"type": "string", "pattern": UUID_PATTERN},
         "seq": {"type": "integer", "minimum": 1, "maximum": MAX_SEQ},
         "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},

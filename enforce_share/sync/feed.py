@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Error
-from ..markings import releasable
+from ..markings import given_to
 from ..records.checkpoints import signed_checkpoint
+from ..records.drafts import RESERVED_TYPES
 from ..records.entries import stub
 from ..records.models import Checkpoint, LogHead, Placeholder, Record
 
@@ -75,7 +76,7 @@ def _entries(session: Session, requester: str, origin: str, seqs: Sequence[int],
         return []
     low, high = seqs[0], seqs[-1]
     records = {row.seq: row for row in session.execute(
-        select(Record.seq, Record.id, Record.canonical, Record.jws, Record.tlp,
+        select(Record.seq, Record.id, Record.type, Record.canonical, Record.jws, Record.tlp,
                Record.releasable_to, Record.withdrawn_by, Record.record_hash)
         .where(Record.origin == origin, Record.seq >= low, Record.seq <= high))}
     holes = {hole.seq: hole for hole in session.scalars(select(Placeholder).where(
@@ -83,8 +84,8 @@ def _entries(session: Session, requester: str, origin: str, seqs: Sequence[int],
     entries: list[StoredEntry | dict[str, Any]] = []
     for seq in seqs:
         row = records.get(seq)
-        if row is not None and not row.withdrawn_by and releasable(
-                row.tlp, row.releasable_to, requester):
+        if row is not None and not row.withdrawn_by and given_to(
+                row.tlp, row.releasable_to, requester, reserved=row.type in RESERVED_TYPES):
             entries.append(StoredEntry(row.canonical, row.jws))
         elif row is not None:
             entries.append(stub(origin, seq, row.id, row.record_hash, row.tlp,

@@ -142,15 +142,11 @@ def authenticate(
     if not nonce or len(nonce) > 64:
         raise Unauthenticated("request signature has no usable nonce")
     now = datetime.now(UTC)
-    created = datetime.fromtimestamp(int(params["created"]), UTC)
-    # The key's window is judged at the latest instant the request may have been signed by
-    # either clock: ``created`` (whole seconds, so up to 1 s before signing) by the caller's,
-    # which also dated its key's start, so a caller ahead of us may use a new key before our
-    # clock reaches that start; ``now`` by ours, so an expiry or revocation counts at once.
-    signed_by = max(now, created + timedelta(seconds=1))
+    # A request is signed now, at no place in a log: its key must be one its agency has not
+    # retired (as far as this node has followed that agency's log).
     entry = registry.entry(kid)
     try:
-        entry.check_usable(entry.agency, signed_by)
+        entry.check_current(entry.agency)
     except VerificationError as exc:
         raise Unauthenticated(f"signing key not usable now: {exc.reason}") from None
     if entry.agency not in partners:

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from ..db import Storage, utcnow
 from ..errors import Error, VerificationError
-from ..markings import AGENCIES
 from ..records.ingest import BadEntry, IngestResult, ingest
 from ..records.models import LogHead, Placeholder
 from ..records.precheck import Prechecker, Verdicts
@@ -93,7 +92,7 @@ def sync_round(node: Puller, peers: Sequence[Peer],
     """
     outcomes = []
     with Prechecker(prepare=search_terms.prepare) as prechecker:  # search docs made ahead
-        for origin in AGENCIES:
+        for origin in node.registry().membership.codes:
             if origin == node.agency:
                 continue
             for peer in sorted(peers, key=lambda p: p.agency != origin):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import parse_timestamp
 from ..records.models import Checkpoint, LogHead, Placeholder, Record
+from ..signing.models import RootVersion
 from .models import Equivocation, Quarantined, SyncState
 
 #: An origin's holdings before anything of its log is held.
@@ -33,13 +34,23 @@ def holdings(session: Session, own: str) -> dict[str, dict[str, int]]:
     return dict(counts)
 
 
+def latest_roots(session: Session) -> list[tuple[str, int, str]]:
+    """(agency, version, expires) of the newest root held of each agency."""
+    newest = select(RootVersion.agency, func.max(RootVersion.version).label("version")
+                    ).group_by(RootVersion.agency).subquery()
+    return [tuple(row) for row in session.execute(
+        select(RootVersion.agency, RootVersion.version, RootVersion.expires).join(
+            newest, (RootVersion.agency == newest.c.agency)
+            & (RootVersion.version == newest.c.version)).order_by(RootVersion.agency))]
+
+
 def sync_status(session: Session, own: str, heartbeat: float, grace: float,
                 now: datetime | None = None) -> dict[str, Any]:
     """The status document of `GET /api/v1/sync/status`.
 
     ``alarms`` lists what needs a person: an origin silent for longer than ``heartbeat`` +
-    ``grace`` seconds (its newest checkpoint's ``issued``), records owed and missing, and
-    forks (equivocations) seen.
+    ``grace`` seconds (its newest checkpoint's ``issued``), records owed and missing, forks
+    (equivocations) seen, and an agency's root past its expiry (this node's own too).
     """
     now = now or datetime.now(UTC)
     held = {row.origin: row.seq for row in session.scalars(select(LogHead))}
@@ -85,6 +96,11 @@ def sync_status(session: Session, own: str, heartbeat: float, grace: float,
     alarms += [{"alarm": "equivocation", "origin": fork["origin"],
                 "message": f"{fork['origin']} signed two histories (seen at seq {fork['seq']} "
                            f"via {fork['peer']})"} for fork in forks]
+    alarms += [{"alarm": "root_expired", "origin": agency, "expires": expires,
+                "message": f"{agency}'s root (version {version}) expired at {expires}: its "
+                           "root key holders sign a new version"}
+               for agency, version, expires in latest_roots(session)
+               if parse_timestamp(expires) <= now]
     return {
         "held": held,
         "origins": origins,

@@ -22,7 +22,7 @@ from enforce_share.audit import anchors, trail
 from enforce_share.audit.models import AuditEntry, AuditHead
 from enforce_share.audit.service import verify_audit, witnesses
 from enforce_share.cli import main
-from enforce_share.markings import PUBLIC_MARKING
+from enforce_share.markings import public_marking
 from enforce_share.partners import add_partner
 from enforce_share.records.models import Record
 from enforce_share.records.verify import verify_signed_record
@@ -113,7 +113,7 @@ def test_anchors_are_signed_public_records_a_partner_verifies(node, partner) -> 
         row = session.get(Record, record.position)
         head = session.get(AuditHead, 1).head
     signed = {"record": json.loads(row.canonical), "jws": row.jws}
-    assert signed["record"]["marking"] == PUBLIC_MARKING
+    assert signed["record"]["marking"] == public_marking()
     assert signed["record"]["body"] == {"audit_head": head}
     _jose_check(row.jws, rfc8785.dumps(signed["record"]), JWKSet.from_json(
         json.dumps(node.jwks())))
@@ -124,7 +124,7 @@ def test_anchors_are_signed_public_records_a_partner_verifies(node, partner) -> 
 
 @postgresql_is_slow
 def test_nobody_writes_an_anchor_but_the_node(client, drafts) -> None:
-    forged = {**drafts.payload("actor"), "type": "audit_anchor", "marking": PUBLIC_MARKING,
+    forged = {**drafts.payload("actor"), "type": "audit_anchor", "marking": public_marking(),
               "body": {"audit_head": "0" * 64}}
     refused = client.post("/api/v1/records", json=forged)
     assert refused.status_code == 422 and "reserved" in json.dumps(refused.json)

@@ -37,7 +37,7 @@ from enforce_share.sync.bundle_verify import verify_bundle
 from enforce_share.sync.models import Quarantined, SyncState
 from enforce_share.sync.puller import pull_origin
 
-from ..conftest import fresh_schema, make_node
+from ..conftest import fresh_schema, make_node, root_of
 
 TO_AUS = {"tlp": "green", "releasable_to": ["GBR", "USA", "AUS"]}
 NOT_AUS = {"tlp": "amber", "releasable_to": ["GBR", "USA"]}
@@ -531,7 +531,7 @@ def test_verify_passes_on_an_honest_selection_and_stores_nothing(cli, tmp_path, 
         "checkpoint at seq 5",
         "USA: 1 record verified, 4 placeholders, seqs 1-5; the chain reaches the signed "
         "checkpoint at seq 5",
-        f"header: signed by GBR's key {kid}, valid at {created}",
+        f"header: signed by GBR's key {kid}, not retired, created {created}",
         "verified: selection bundle (evidence only: `bundle import` refuses it) from GBR for "
         f"AUS, created {created}"]
     assert holdings(aus) == empty
@@ -598,18 +598,18 @@ def test_verify_checks_an_exchange_bundle_before_import(cli, tmp_path, drafts, g
 
 def test_verify_follows_a_key_the_bundle_announces_and_keeps_nothing(cli, tmp_path, drafts,
                                                                     gbr, aus) -> None:
-    _, new_kid = gbr.rotate_key()  # seq 6 announces it, seq 7 revokes the old key
-    gbr.add_records([drafts("actor", TO_AUS)])  # seq 8, and the checkpoint, signed with it
+    _, new_kid = gbr.rotate_key(root_of(gbr))  # seq 6: root version 2, retiring the old key
+    gbr.add_records([drafts("actor", TO_AUS)])  # seq 7, and the checkpoint, signed with it
     path = export(cli, gbr, tmp_path / "rotated.jsonl")
     with aus.reading() as session:
-        trusted = set(session.execute(select(TrustedKey.kid, TrustedKey.revoked_at)).all())
+        trusted = set(session.execute(select(TrustedKey.kid, TrustedKey.until_seq)).all())
     assert new_kid not in {kid for kid, _ in trusted}
     empty = holdings(aus)
     result = cli(aus, "bundle", "verify", str(path))
     assert result.exit_code == 0, result.output
-    assert "GBR: 6 records verified, 2 placeholders, seqs 1-8;" in result.output
+    assert "GBR: 5 records verified, 2 placeholders, seqs 1-7;" in result.output
     with aus.reading() as session:
-        assert set(session.execute(select(TrustedKey.kid, TrustedKey.revoked_at)).all()
+        assert set(session.execute(select(TrustedKey.kid, TrustedKey.until_seq)).all()
                    ) == trusted
     assert holdings(aus) == empty
 
@@ -633,7 +633,7 @@ def test_import_follows_a_key_rotation_whose_checkpoint_the_new_key_signs(cli, t
                                                                          gbr, aus) -> None:
     """The page that announces a new key carries a checkpoint signed with it: the entries
     are applied first, then the checkpoint verified, in one transaction."""
-    _, new_kid = gbr.rotate_key()
+    _, new_kid = gbr.rotate_key(root_of(gbr))
     gbr.add_records([drafts("actor", TO_AUS)])
     path = export(cli, gbr, tmp_path / "rotated.jsonl")
     result = cli(aus, "bundle", "import", str(path))

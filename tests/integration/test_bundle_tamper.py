@@ -26,7 +26,7 @@ from enforce_share.sync.bundle_verify import verify_bundle
 from enforce_share.sync.models import Quarantined
 from enforce_share.sync.puller import sync_round
 
-from ..conftest import postgresql_is_slow
+from ..conftest import postgresql_is_slow, root_of
 from ..promise import LocalPeer as FeedOf
 from . import test_bundle
 from .test_bundle import Cli, holdings, signer_of, write_lines
@@ -154,16 +154,15 @@ def test_a_selection_relabelled_as_an_exchange_bundle_is_refused(cli, tmp_path, 
     assert_nothing_stored(aus, before)
 
 
-def test_a_selection_dated_before_its_key_is_dated_when_the_key_begins(gbr, aus) -> None:
-    """A brief's time is cut to the second (or given): a header never predates its key, so
-    what the exporter signs always verifies."""
+def test_a_selection_keeps_the_time_it_is_given(gbr, aus) -> None:
+    """A brief's time is cut to the second (or given), written as given: a key signs what
+    its agency says now, whatever the date says, while its root has not retired it."""
     lines: Lines = []
     with gbr.reading() as session:
         signer = signer_of(gbr, session)
         export_selection(session, "GBR", "AUS", [], lines.append, signer=signer,
                          created="2020-01-01T00:00:00Z")
-    (key,) = gbr.jwks()["keys"]
-    assert lines[0]["header"]["created"] == key["valid_from"]
+    assert lines[0]["header"]["created"] == "2020-01-01T00:00:00Z"
     with aus.reading() as session:
         assert verify_bundle(session, lines).header.kid == signer.kid
 
@@ -179,7 +178,7 @@ def _usa_key(gbr: Node, usa: Node) -> NodeSigner:
 
 
 def _revoked_gbr_key(gbr: Node, usa: Node) -> NodeSigner:
-    old_kid, _ = gbr.rotate_key()  # the bundle announces the new key, revokes the old one
+    old_kid, _ = gbr.rotate_key(root_of(gbr))  # the bundle's root record retires the old key
     return NodeSigner(old_kid, load_private_key(gbr.config.keys_dir, old_kid))
 
 
@@ -187,7 +186,7 @@ def _revoked_gbr_key(gbr: Node, usa: Node) -> NodeSigner:
 @pytest.mark.parametrize(("key_of", "reason"), [
     pytest.param(_unknown_key, "unknown_kid", id="unknown"),
     pytest.param(_usa_key, "wrong_agency", id="another-partner"),
-    pytest.param(_revoked_gbr_key, "key_revoked", id="revoked"),
+    pytest.param(_revoked_gbr_key, "key_retired", id="retired"),
 ])
 def test_a_header_signed_by_a_key_not_of_from_is_refused(
         cli, tmp_path, gbr, usa, aus, key_of: Callable[[Node, Node], NodeSigner],
@@ -208,13 +207,13 @@ def test_a_header_signed_by_the_key_the_bundle_announces_imports(cli, tmp_path, 
                                                                 aus) -> None:
     """The control of the revoked case: GBR's new key, learned from GBR's own log in the
     bundle, signs the header of a bundle made after the rotation."""
-    _, new_kid = gbr.rotate_key()
+    _, new_kid = gbr.rotate_key(root_of(gbr))
     lines = exported(gbr)
     assert jws.header(lines[0]["jws"])["kid"] == new_kid
     path = write_lines(tmp_path / "rotated.jsonl", lines)
     result = cli(aus, "bundle", "verify", str(path))
     assert result.exit_code == 0, result.output
-    assert f"header: signed by GBR's key {new_kid}, valid at " in result.output
+    assert f"header: signed by GBR's key {new_kid}, not retired, created " in result.output
     result = cli(aus, "bundle", "import", str(path))
     assert result.exit_code == 0, result.output
 
@@ -242,8 +241,8 @@ def test_the_signed_since_is_reported_and_held_to(cli, tmp_path, drafts, gbr, us
     assert lines[0]["header"]["since"] == since
     result = cli(aus, "bundle", "verify", str(write_lines(tmp_path / "later.jsonl", lines)))
     assert result.exit_code == 0, result.output
-    assert (f"header: signed by GBR's key {jws.header(lines[0]['jws'])['kid']}, valid at "
-            f"{lines[0]['header']['created']}; since GBR={since['GBR']},USA={since['USA']}"
+    assert (f"header: signed by GBR's key {jws.header(lines[0]['jws'])['kid']}, not retired, "
+            f"created {lines[0]['header']['created']}; since GBR={since['GBR']},USA={since['USA']}"
             ) in result.output.splitlines()
     number, page, _ = entry_at(lines, "GBR", since["GBR"] + 1)
     del page["entries"][0]  # the first new entry dropped: the log would start one seq later

@@ -107,6 +107,11 @@ def signed_file(cli: Cli, tmp_path: Path, drafts, name: str = "signed.json") -> 
     return path
 
 
+def root_dir(data_dir: Path) -> Path:
+    """Where `init` made the node's root key when given none."""
+    return data_dir.with_name(f"{data_dir.name}-root")
+
+
 def kid_of_token(token: str) -> str:
     protected = token.split(".")[0]
     return json.loads(base64.urlsafe_b64decode(protected + "=" * (-len(protected) % 4)))["kid"]
@@ -139,11 +144,14 @@ def test_init_writes_the_config_file(cli, data_dir) -> None:
     assert 'agency = "GBR"' in (data_dir / "node.toml").read_text()
 
 
-def test_init_creates_the_database_with_the_key_announcement(cli, data_dir) -> None:
-    cli("init", "--agency", "GBR")
+def test_init_creates_the_database_with_root_version_1(cli, data_dir) -> None:
+    result = cli("init", "--agency", "GBR")
     with closing(sqlite3.connect(data_dir / "node.db")) as connection:
         rows = connection.execute("SELECT origin, seq, type FROM records").fetchall()
-    assert rows == [("GBR", 1, "key")]
+    assert rows == [("GBR", 1, "root")]
+    root = root_dir(data_dir)  # beside the data dir, never in it
+    assert (root / "root.json").exists() and str(root) in result.stderr
+    assert not any(path.name == "root.json" for path in data_dir.rglob("*"))
 
 
 def test_init_refuses_an_unknown_agency_naming_the_allowed_codes(cli) -> None:
@@ -236,7 +244,8 @@ def test_record_add_refuses_key_announcements(gbr, data_dir, tmp_path) -> None:
              "body": {"kid": jwk["kid"], "jwk": jwk, "valid_from": "2026-01-01T00:00:00Z"}}
     result = gbr("record", "add", str(write_json(tmp_path / "key.json", draft)))
     assert result.exit_code == 1
-    assert "(type: audit_anchor, key, key_revocation are reserved.)" in result.stderr
+    assert ("(type: audit_anchor, disavowal, key, key_revocation, membership, root are "
+            "reserved.)") in result.stderr
     assert stored_records(data_dir) == 1
 
 
@@ -305,17 +314,17 @@ def test_record_verify_rejects_tampering_with_the_reason(gbr, tmp_path, drafts, 
     assert f"verification failed: {reason}:" in result.stderr
 
 
-def test_record_verify_rejects_a_record_signed_with_a_revoked_key(
+def test_record_verify_rejects_a_record_a_retired_key_signed(
     gbr, data_dir, tmp_path, drafts
 ) -> None:
     old_kid = exported_keys(gbr)[0]["kid"]
-    assert gbr("keys", "rotate").exit_code == 0
-    record = drafts("actor").envelope("GBR", 1000)  # created now, after the revocation
+    assert gbr("keys", "rotate", "--root", str(root_dir(data_dir))).exit_code == 0
+    record = drafts("actor").envelope("GBR", 3)  # the seq after the rotation
     token = jws.sign(jws.canonical(record), load_private_key(data_dir / "keys", old_kid), old_kid)
     result = gbr("record", "verify", str(write_json(tmp_path / "late.json",
                                                     {"record": record, "jws": token})))
     assert result.exit_code == 1
-    assert "verification failed: key_revoked:" in result.stderr
+    assert "verification failed: key_retired:" in result.stderr
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -329,9 +338,9 @@ def test_keys_export_prints_a_public_jwk_set(gbr) -> None:
     assert "d" not in key
 
 
-def test_keys_rotate_changes_the_signing_kid(gbr, tmp_path, drafts) -> None:
+def test_keys_rotate_changes_the_signing_kid(gbr, data_dir, tmp_path, drafts) -> None:
     old_kid = exported_keys(gbr)[0]["kid"]
-    result = gbr("keys", "rotate")
+    result = gbr("keys", "rotate", "--root", str(root_dir(data_dir)))
     assert result.exit_code == 0, result.output
     old, new = re.fullmatch(r"rotated: (\S+) -> (\S+)\n", result.stdout).groups()
     assert old == old_kid
@@ -339,40 +348,72 @@ def test_keys_rotate_changes_the_signing_kid(gbr, tmp_path, drafts) -> None:
     assert kid_of_token(shown(gbr, add_record(gbr, tmp_path, drafts))["jws"]) == new
 
 
-def test_records_signed_before_rotation_still_verify(gbr, tmp_path, drafts) -> None:
+def test_records_signed_before_rotation_still_verify(gbr, data_dir, tmp_path, drafts) -> None:
     path = signed_file(gbr, tmp_path, drafts)
-    assert gbr("keys", "rotate").exit_code == 0
+    assert gbr("keys", "rotate", "--root", str(root_dir(data_dir))).exit_code == 0
     result = gbr("record", "verify", str(path))
     assert result.exit_code == 0, result.output
 
 
-def test_revoking_the_current_key_is_refused(gbr) -> None:
-    current = exported_keys(gbr)[0]["kid"]
-    result = gbr("keys", "revoke", "--reason", "lost laptop", "--", current)
-    assert result.exit_code == 1
-    assert "keys rotate" in result.stderr
-    assert "revoked_at" not in exported_keys(gbr)[0]
+def test_keys_rotate_needs_the_root(gbr, tmp_path) -> None:
+    """No root keys, no rotation: the online key alone announces nothing (issue 15)."""
+    result = gbr("keys", "rotate", "--root", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1 and "root.json" in result.stderr
+    assert len(exported_keys(gbr)) == 1
 
 
-def test_a_rotated_out_key_is_revoked_and_can_be_revoked_earlier(gbr) -> None:
-    old = exported_keys(gbr)[0]["kid"]
-    gbr("keys", "rotate")
-    (rotated,) = [key for key in exported_keys(gbr) if key["kid"] == old]
-    assert rotated["revocation_reason"] == "rotated"
-    again = gbr("keys", "revoke", "--reason", "lost laptop", "--", old)  # a kid may begin with -
-    assert again.exit_code == 1 and "already revoked" in again.stderr
-    since = rotated["valid_from"][:19]  # compromised from the start
-    result = gbr("keys", "revoke", "--reason", "lost laptop", "--at", since, "--", old)
-    assert result.exit_code == 0, result.output
-    assert result.stdout == f"revoked {old}\n"
-    (revoked,) = [key for key in exported_keys(gbr) if key["kid"] == old]
-    assert revoked["revoked_at"].startswith(since) and revoked["revocation_reason"] == "lost laptop"
+def test_rotation_offline_draft_sign_publish(cli, data_dir, tmp_path, drafts) -> None:
+    """The root keys never meet the node: the node drafts (making the new online key), the
+    key holders sign on their own machines, the node publishes; 2 of 3 must sign."""
+    root = tmp_path / "offline-root"
+    assert cli("root", "init", "--keys", "3", "--threshold", "2", "--out", str(root)
+               ).exit_code == 0
+    assert cli("init", "--agency", "GBR", "--root", str(root)).exit_code == 0
+    old_kid = exported_keys(cli)[0]["kid"]
+    draft = tmp_path / "rotation.json"
+    assert cli("root", "draft", "rotate", "--out", str(draft)).exit_code == 0
+    keys = sorted(root.glob("*.pem"))
+    holder = tmp_path / "holder-a"  # one key holder's share: one key and root.json
+    holder.mkdir(mode=0o700)
+    (holder / keys[0].name).write_bytes(keys[0].read_bytes())
+    (holder / keys[0].name).chmod(0o600)
+    (holder / "root.json").write_text((root / "root.json").read_text())
+    signed_once = cli("root", "sign", str(draft), "--root", str(holder))
+    assert signed_once.exit_code == 0 and "1 signature(s)" in signed_once.stdout
+    refused = cli("root", "publish", str(draft))
+    assert refused.exit_code == 1 and "below_threshold" in refused.stderr
+    assert cli("root", "sign", str(draft), "--root", str(root)).exit_code == 0
+    published = cli("root", "publish", str(draft))
+    assert published.exit_code == 0, published.output
+    assert "published root at seq 2" in published.stdout
+    keys_now = {key["kid"]: key for key in exported_keys(cli)}
+    assert keys_now[old_kid]["until_seq"] == 2 and len(keys_now) == 2
+    again = cli("root", "publish", str(draft))  # the same version twice: never
+    assert again.exit_code == 1 and "root_rollback" in again.stderr
 
 
-def test_revoking_an_unknown_key_fails(gbr) -> None:
-    result = gbr("keys", "revoke", "no-such-key", "--reason", "typo")
-    assert result.exit_code == 1
-    assert "no key no-such-key" in result.stderr
+def test_disavowing_what_a_stolen_key_signed(gbr, data_dir, tmp_path, drafts) -> None:
+    """Recovery from a stolen online key: rotate with the root, disavow what it signed. The
+    records stay in the log (the chain holds) and are shown as disavowed, never current."""
+    stolen = add_record(gbr, tmp_path, drafts)  # seq 2, signed by the key later stolen
+    old_kid = kid_of_token(shown(gbr, stolen)["jws"])
+    root = str(root_dir(data_dir))
+    assert gbr("keys", "rotate", "--root", root).exit_code == 0
+    draft = tmp_path / "disavowal.json"
+    made = gbr("root", "draft", "disavow", "--kid", old_kid, "--seqs", "2", "--reason",
+               "key taken from a laptop", "--out", str(draft))
+    assert made.exit_code == 0, made.output
+    assert gbr("root", "sign", str(draft), "--root", root).exit_code == 0
+    assert gbr("root", "publish", str(draft)).exit_code == 0
+    view = gbr("record", "show", stolen)
+    assert "disavowed by its origin's root" in view.stderr
+    assert "key taken from a laptop" in view.stderr
+    assert gbr("record", "verify", str(write_json(tmp_path / "s.json", json.loads(
+        view.stdout)))).exit_code == 0  # still in the chain, signed by its key of the time
+    assert "\tdisavowed" in gbr("record", "show", "--versions", stolen).stdout
+    bad = gbr("root", "draft", "disavow", "--kid", old_kid, "--seqs", "2-x", "--reason", "r",
+              "--out", str(draft))
+    assert bad.exit_code == 1 and "--seqs" in bad.stderr
 
 
 # --- partners --------------------------------------------------------------------------------

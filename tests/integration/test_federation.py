@@ -9,7 +9,8 @@ from contextlib import ExitStack
 import pytest
 from sqlalchemy import select
 
-from enforce_share.markings import AGENCIES, releasable
+from enforce_share.markings import releasable
+from enforce_share.members import FOUNDING
 from enforce_share.partners import add_partner
 from enforce_share.records.models import Placeholder, Record
 from enforce_share.records.verify import verify_signed_record
@@ -33,7 +34,7 @@ def post(node: tuple[str, str], payload: dict) -> dict:
 @pytest.fixture
 def federation(tmp_path):
     """Five nodes, each trusting the others' keys and knowing their URLs."""
-    nodes = {agency: make_node(tmp_path / agency, agency) for agency in AGENCIES}
+    nodes = {agency: make_node(tmp_path / agency, agency) for agency in FOUNDING.codes}
     tokens = {agency: token_for(node, "analyst", "analyst") for agency, node in nodes.items()}
     with ExitStack() as stack:
         urls = {agency: (stack.enter_context(gunicorn_node(node.config.data_dir, None,
@@ -84,14 +85,14 @@ def test_every_node_holds_exactly_what_is_released_to_it(federation, drafts) -> 
         post(urls["USA"], {**drafts.payload("procurement_trend"),
                            "marking": marking("USA", "GBR", "NZL", tlp="green")}),
         post(urls["NZL"], {**drafts.payload("actor"), "marking": marking("NZL", "GBR")}),
-        post(urls["CAN"], {**drafts.payload("violation"), "marking": marking(*AGENCIES)}),
+        post(urls["CAN"], {**drafts.payload("violation"), "marking": marking(*FOUNDING.codes)}),
         post(urls["AUS"], {**drafts.payload("case"), "marking": marking("AUS", "NZL", "CAN",
                                                                          tlp="amber+strict")}),
         post(urls["AUS"], {**drafts.payload("actor"), "marking": marking("AUS", tlp="red")}),
     ]
     before = {agency: search(url, "limit=200")["total"] for agency, url in urls.items()}
     for _ in range(2):
-        for agency in AGENCIES:
+        for agency in FOUNDING.codes:
             outcomes = nodes[agency].sync()
             assert not [o for o in outcomes if o.error], outcomes
     for agency, node in nodes.items():
@@ -106,7 +107,7 @@ def test_every_node_holds_exactly_what_is_released_to_it(federation, drafts) -> 
         assert {(i["record"]["origin"], i["record"]["seq"]) for i in page["items"]} == expected
         assert page["total"] == len(expected) >= before[agency], agency
         # every other origin's log is complete: content or placeholder for each seq
-        for origin in AGENCIES:
+        for origin in FOUNDING.codes:
             if origin == agency:
                 continue
             seqs = {seq for (o, seq) in held if o == origin} | {
@@ -122,12 +123,12 @@ def test_every_node_holds_exactly_what_is_released_to_it(federation, drafts) -> 
 
 def test_chains_verify_against_the_origins_checkpoint(federation, drafts) -> None:
     nodes, urls, _ = federation
-    for agency in AGENCIES:
-        post(urls[agency], {**drafts.payload("actor"), "marking": marking(*AGENCIES)})
-    for agency in AGENCIES:
+    for agency in FOUNDING.codes:
+        post(urls[agency], {**drafts.payload("actor"), "marking": marking(*FOUNDING.codes)})
+    for agency in FOUNDING.codes:
         nodes[agency].sync()
     for agency, node in nodes.items():
-        for origin in AGENCIES:
+        for origin in FOUNDING.codes:
             if origin == agency:
                 continue
             top, head = recomputed_chain(node, origin)

@@ -23,7 +23,7 @@ from enforce_share.search import terms
 from enforce_share.search.models import SearchDoc
 from enforce_share.signing import jws
 from enforce_share.signing.node_keys import current_signer
-from tests.conftest import make_node
+from tests.conftest import make_node, root_of
 
 SHARED = {"tlp": "green", "releasable_to": ["USA", "GBR"]}
 
@@ -113,13 +113,15 @@ def test_a_different_record_at_a_held_seq_is_a_conflict(trusting_node, partner, 
 def test_partner_key_rotation_is_followed(trusting_node, partner, drafts,
                                           usa_documents) -> None:
     ingest_all(trusting_node, usa_documents)
-    partner.rotate_key()
+    old, new = partner.rotate_key(root_of(partner))
     partner.add_records([drafts("actor", SHARED)])
     with partner.reading() as session:
         newer = [signed(row) for row in session.scalars(
             select(Record).where(Record.seq > 4).order_by(Record.seq))]
-    assert [d["record"]["type"] for d in newer] == ["key", "key_revocation", "actor"]
-    assert ingest_all(trusting_node, newer).stored == 3
+    assert [d["record"]["type"] for d in newer] == ["root", "actor"]
+    assert ingest_all(trusting_node, newer).stored == 2
+    registry = trusting_node.registry()
+    assert (registry.entry(old).until_seq, registry.entry(new).from_seq) == (5, 5)
 
 
 
@@ -173,7 +175,8 @@ def test_helper_verdicts_equal_the_checks_made_here(trusting_node, usa_documents
     usa_documents[2]["record"]["body"]["title"] += " (edited)"
     usa_documents[3]["record"]["seq"] = "four"
     verdicts = check_entries(usa_documents, trusting_node.registry().snapshot)
-    assert [v.payload is not None for v in verdicts.entries] == [True, True, False, False]
+    assert verdicts.entries[0] is None  # the root record: checked by the storing process
+    assert [v.payload is not None for v in verdicts.entries[1:]] == [True, False, False]
     assert verdicts.entries[2].signature[0] == "bad_signature"
     assert verdicts.entries[3].shape[0] == "malformed_record"
     with pytest.raises(VerificationError) as caught:
@@ -185,18 +188,18 @@ def test_helper_verdicts_equal_the_checks_made_here(trusting_node, usa_documents
 def test_verdicts_under_the_current_registry_are_used(trusting_node, usa_documents) -> None:
     snapshot = trusting_node.registry().snapshot
     result = ingest_with(trusting_node, usa_documents, check_entries(usa_documents, snapshot))
-    assert (result.stored, result.prechecked) == (4, 4)
+    assert (result.stored, result.prechecked) == (4, 3)  # the root record checked here
 
 
 def test_verdicts_under_another_registry_are_ignored(trusting_node, usa_documents) -> None:
     """A helper that trusted a key this node has since revoked decides nothing."""
     usa_documents[2]["record"]["body"]["title"] += " (edited)"
-    lying = Verdicts(trusting_node.registry().snapshot,
-                     check_entries(usa_documents[:2], trusting_node.registry().snapshot
-                                   ).entries * 2)
-    assert all(v.payload for v in lying.entries)  # claims every signature holds
-    stale = Verdicts(lying.snapshot[:-1] + ((*lying.snapshot[-1][:5], "2000-01-01T00:00:00Z"),),
-                     lying.entries)
+    snapshot = trusting_node.registry().snapshot
+    good = check_entries(usa_documents[1:2], snapshot).entries
+    lying = Verdicts(snapshot, [None, *good * 3])
+    assert all(v.payload for v in lying.entries[1:])  # claims every signature holds
+    keys, *rest = snapshot  # the same, but for one key retired at seq 1
+    stale = Verdicts((keys[:-1] + ((*keys[-1][:4], 1),), *rest), lying.entries)
     with pytest.raises(VerificationError) as caught:
         ingest_with(trusting_node, usa_documents, stale)
     assert caught.value.reason == "bad_signature"
@@ -225,7 +228,7 @@ def test_helpers_check_a_page_from_its_bytes_and_make_its_search_documents(
     assert len(searchable) == 3 and all(isinstance(v.prepared, terms.SearchDoc)
                                         for v in searchable)
     result = ingest_with(trusting_node, usa_documents, verdicts)
-    assert (result.stored, result.prechecked) == (4, 4)
+    assert (result.stored, result.prechecked) == (4, 3)  # the root record checked here
     checked_here = make_node(tmp_path / "here", "GBR")
     with checked_here.transaction() as session:
         add_partner(session, "GBR", "USA", partner.jwks(), None)
@@ -240,7 +243,7 @@ import os, sys, time
 from enforce_share.records import precheck
 precheck.MIN_ENTRIES = 0
 with precheck.Prechecker(processes=2) as prechecker:
-    prechecker.result(prechecker.submit([{}], (), precheck.START_AT))
+    prechecker.result(prechecker.submit([{}], ((), (), (), 0), precheck.START_AT))
     print("started", flush=True)
     time.sleep(120)
 """

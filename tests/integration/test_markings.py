@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from enforce_share.app import create_app
-from enforce_share.markings import AGENCIES, TLP_ORDER, combined, releasable, visible
+from enforce_share.markings import TLP_ORDER, combined, releasable, visible
+from enforce_share.members import FOUNDING
 from enforce_share.partners import add_partner
 from enforce_share.records.ingest import ingest
 from enforce_share.records.models import LogHead, Record
@@ -26,7 +27,7 @@ from ..factories import DraftFactory
 
 markings = st.builds(lambda tlp, agencies: {"tlp": tlp, "releasable_to": agencies},
                      st.sampled_from(TLP_ORDER),
-                     st.lists(st.sampled_from(AGENCIES), min_size=1, unique=True))
+                     st.lists(st.sampled_from(FOUNDING.codes), min_size=1, unique=True))
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +90,7 @@ def test_every_read_shows_exactly_what_the_marking_allows(world, usa_marks, own_
 def test_a_derived_output_is_as_restrictive_as_its_most_restricted_record(marks) -> None:
     tlp, releasable_to = combined((m["tlp"], m["releasable_to"]) for m in marks)
     assert all(TLP_ORDER.index(tlp) >= TLP_ORDER.index(m["tlp"]) for m in marks)
-    for agency in AGENCIES:
+    for agency in FOUNDING.codes:
         assert (agency in releasable_to) == all(agency in m["releasable_to"] for m in marks)
         if not all(releasable(m["tlp"], m["releasable_to"], agency) for m in marks):
             assert not releasable(tlp, releasable_to, agency)

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from enforce_share.config import load_config
 from enforce_share.demo import federation as demo
-from enforce_share.markings import AGENCIES, TLP_ORDER
+from enforce_share.markings import TLP_ORDER
+from enforce_share.members import FOUNDING
 from enforce_share.node import Node
 from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
@@ -39,11 +40,11 @@ from .test_demo_federation import es
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Five initialised SQLite nodes that trust each other, copied afresh for each example."""
     root = tmp_path_factory.mktemp("five")
-    nodes = {agency: make_node(root / agency, agency) for agency in AGENCIES}
+    nodes = {agency: make_node(root / agency, agency) for agency in FOUNDING.codes}
     jwks = {agency: node.jwks() for agency, node in nodes.items()}
     for agency, node in nodes.items():
         with node.transaction() as session:
-            for other in AGENCIES:
+            for other in FOUNDING.codes:
                 if other != agency:
                     add_partner(session, agency, other, jwks[other], None)
         node.close()
@@ -53,23 +54,23 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh_federation(template: Path, into: Path) -> dict[str, Node]:
     shutil.rmtree(into, ignore_errors=True)
     shutil.copytree(template, into)
-    return {agency: Node(load_config(into / agency)) for agency in AGENCIES}
+    return {agency: Node(load_config(into / agency)) for agency in FOUNDING.codes}
 
 
 markings = st.builds(
     lambda tlp, agencies: {"tlp": tlp, "releasable_to": sorted(agencies)},
     st.sampled_from(TLP_ORDER),
-    st.sets(st.sampled_from(AGENCIES), min_size=1))
+    st.sets(st.sampled_from(FOUNDING.codes), min_size=1))
 #: (writer, marking, withdraw an earlier record of the writer's instead of a new one)
-writes = st.lists(st.tuples(st.sampled_from(AGENCIES), markings, st.booleans()),
+writes = st.lists(st.tuples(st.sampled_from(FOUNDING.codes), markings, st.booleans()),
                   min_size=1, max_size=25)
 #: (puller, peer): one pull of every origin from that peer, in this order
-pulls = st.lists(st.tuples(st.sampled_from(AGENCIES), st.sampled_from(AGENCIES))
+pulls = st.lists(st.tuples(st.sampled_from(FOUNDING.codes), st.sampled_from(FOUNDING.codes))
                  .filter(lambda pair: pair[0] != pair[1]), max_size=30)
 
 
 def write(nodes: dict[str, Node], factory: DraftFactory, plan: list) -> None:
-    written: dict[str, list] = {agency: [] for agency in AGENCIES}
+    written: dict[str, list] = {agency: [] for agency in FOUNDING.codes}
     for agency, marking, withdraw in plan:
         if withdraw and written[agency]:
             target = written[agency].pop(0)  # covers its target's marking, as it must
@@ -90,7 +91,7 @@ def quiesce(nodes: dict[str, Node], withholding: set[str], rounds: int = 3) -> N
     """Every node pulls every peer (the withholding ones too), until a round changes nothing."""
     for _ in range(rounds):
         changed = 0
-        for puller, peer in itertools.permutations(AGENCIES, 2):
+        for puller, peer in itertools.permutations(FOUNDING.codes, 2):
             outcomes = sync_round(nodes[puller], [LocalPeer(
                 nodes[peer], puller, withhold=peer in withholding)])
             changed += sum(o.stored + o.placeholders + o.upgraded for o in outcomes)
@@ -119,7 +120,7 @@ def federation_dir(tmp_path: Path) -> Iterator[Path]:
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(plan=writes, order=pulls, more=writes,
-       withholding=st.sets(st.sampled_from(AGENCIES), max_size=2))
+       withholding=st.sets(st.sampled_from(FOUNDING.codes), max_size=2))
 def test_every_partner_holds_in_full_exactly_what_was_released_to_it(
         template, federation_dir, plan, order, more, withholding) -> None:
     nodes = fresh_federation(template, federation_dir)
@@ -133,7 +134,7 @@ def test_every_partner_holds_in_full_exactly_what_was_released_to_it(
             pull(nodes, puller, peer, withholding)
         quiesce(nodes, withholding)
         assert broken_promises(nodes) == []
-        assert owed(nodes) == dict.fromkeys(AGENCIES, 0)
+        assert owed(nodes) == dict.fromkeys(FOUNDING.codes, 0)
     finally:
         for node in nodes.values():
             node.close()
@@ -199,7 +200,7 @@ def test_the_demo_federation_keeps_the_promise_through_a_node_killed_mid_pull(tm
             node = Node(load_config(member.data_dir))
             try:
                 node.add_records([factory("violation", {
-                    "tlp": "amber", "releasable_to": list(AGENCIES)}) for _ in range(400)])
+                    "tlp": "amber", "releasable_to": list(FOUNDING.codes)}) for _ in range(400)])
             finally:
                 node.close()
         time.sleep(1.5)  # NZL's scheduler is pulling the new pages now

@@ -87,8 +87,8 @@ def test_a_lone_surrogate_is_422_naming_the_body(client, drafts) -> None:
     assert "body" in response.json["error"]["fields"]
 
 
-def test_withdrawing_a_key_record_or_a_withdrawal_is_refused(node, client, drafts) -> None:
-    key_record = client.get("/api/v1/records?type=key").json["items"][0]["record"]
+def test_withdrawing_a_root_record_or_a_withdrawal_is_refused(node, client, drafts) -> None:
+    key_record = client.get("/api/v1/records?type=root").json["items"][0]["record"]
     marking = drafts.payload()["marking"]
     response = client.post("/api/v1/records", json={
         "type": "withdrawal", "marking": marking,

@@ -42,9 +42,12 @@ def test_a_url_without_password_is_kept(tmp_path) -> None:
     assert load_config(tmp_path).database_url == url
 
 
-def test_an_agency_outside_the_partnership_is_an_error(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("ENFORCE_SHARE_AGENCY", "FRA")
-    with pytest.raises(ConfigError, match="FRA"):
+@pytest.mark.parametrize("code", ["FR", "fra", "FRANCE", "F1A"])
+def test_an_agency_code_not_iso_alpha3_is_an_error(tmp_path, monkeypatch, code) -> None:
+    """Whether a code is a member's is the membership document's to say (members.py):
+    the configuration checks its form only."""
+    monkeypatch.setenv("ENFORCE_SHARE_AGENCY", code)
+    with pytest.raises(ConfigError, match=code):
         load_config(tmp_path)
 
 

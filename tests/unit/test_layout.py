@@ -61,7 +61,7 @@ def test_no_module_takes_the_node_as_any() -> None:
 
 
 def test_the_package_root_holds_few_modules() -> None:
-    assert len(list(PACKAGE.glob("*.py"))) <= 11
+    assert len(list(PACKAGE.glob("*.py"))) <= 12
 
 
 def test_the_api_and_the_cli_never_open_sessions() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from enforce_share.markings import AGENCIES, TLP_ORDER, covers, releasable
+from enforce_share.markings import TLP_ORDER, covers, releasable
+from enforce_share.members import FOUNDING
 
 
 def test_the_same_marking_covers() -> None:
@@ -55,10 +56,10 @@ def test_any_iterables_are_read_once() -> None:
 def test_covers_means_every_agency_the_target_reached_is_reached(
     tlp: str, target_tlp: str
 ) -> None:
-    for mask in range(1 << len(AGENCIES)):
-        for target_mask in range(1 << len(AGENCIES)):
-            agencies = [a for i, a in enumerate(AGENCIES) if mask >> i & 1]
-            target = [a for i, a in enumerate(AGENCIES) if target_mask >> i & 1]
-            expected = all(releasable(tlp, agencies, agency) for agency in AGENCIES
+    for mask in range(1 << len(FOUNDING.codes)):
+        for target_mask in range(1 << len(FOUNDING.codes)):
+            agencies = [a for i, a in enumerate(FOUNDING.codes) if mask >> i & 1]
+            target = [a for i, a in enumerate(FOUNDING.codes) if target_mask >> i & 1]
+            expected = all(releasable(tlp, agencies, agency) for agency in FOUNDING.codes
                            if releasable(target_tlp, target, agency))
             assert covers(tlp, agencies, target_tlp, target) is expected

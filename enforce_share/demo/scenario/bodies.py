@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from enforce_share.markings import AGENCIES
+from enforce_share.members import FOUNDING
 
 from . import texts
 from .catalogue import heading, headings, item
@@ -22,7 +22,7 @@ def iso(day: date) -> str:
 def marking(origin: str, rng: random.Random) -> dict:
     """A TLP marking: red 5 %, amber+strict 15 %, amber 45 %, green 25 %, clear 10 %."""
     draw = rng.random()
-    partners = [agency for agency in AGENCIES if agency != origin]
+    partners = [agency for agency in FOUNDING.codes if agency != origin]
     if draw < 0.05:
         return {"tlp": "red", "releasable_to": [origin]}
     if draw < 0.20:
@@ -31,7 +31,7 @@ def marking(origin: str, rng: random.Random) -> dict:
         tlp, everyone = (("amber", 0.5) if draw < 0.65 else ("green", 0.7) if draw < 0.9
                          else ("clear", 0.9))
         chosen = partners if rng.random() < everyone else rng.sample(partners, rng.randint(2, 3))
-    return {"tlp": tlp, "releasable_to": [a for a in AGENCIES if a == origin or a in chosen]}
+    return {"tlp": tlp, "releasable_to": [a for a in FOUNDING.codes if a == origin or a in chosen]}
 
 
 def label(hs_code: str) -> str:
@@ -171,7 +171,7 @@ def case(
     """A joint case led by ``agency`` over the records it names."""
     codename = f"Operation {rng.choice(texts.CODENAME[0])} {rng.choice(texts.CODENAME[1])}"
     body: dict = {"title": codename, "lead_agency": agency,
-                  "participants": [a for a in AGENCIES if a in participants],
+                  "participants": [a for a in FOUNDING.codes if a in participants],
                   "status": rng.choice(("open", "active", "active")), "opened": iso(opened),
                   "summary": "Joint investigation of a procurement network supplying "
                              "controlled items to Russian end users through transit hubs."}

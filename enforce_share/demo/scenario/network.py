@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from enforce_share.markings import AGENCIES
+from enforce_share.members import FOUNDING
 
 from .bodies import iso
 from .entities import (
@@ -70,7 +70,7 @@ def new_network(
     end_user = new_company(next(ents), destination, "end_user", destination, rng,
                            registrar)
     if rng.random() < 0.35:  # already listed before this network surfaced
-        for agency in rng.sample(AGENCIES, rng.randint(1, 3)):
+        for agency in rng.sample(FOUNDING.codes, rng.randint(1, 3)):
             end_user.listings.append({"list": LISTS[agency], "date": iso(date(
                 rng.randint(2022, today.year), rng.randint(1, 12), rng.randint(1, 28)))})
     members = [end_user]

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from enforce_share.markings import AGENCIES
+from enforce_share.members import FOUNDING
 
 from . import bodies
 from .bodies import END, START
@@ -51,10 +51,11 @@ class Scenario:
         self.ents = (f"ent-{number:06d}" for number in itertools.count(1))
         self.networks: deque[Network] = deque(maxlen=NETWORKS_KEPT)
         self.recent: dict[str, deque[Entity]] = {}
-        self.violations = {agency: deque[Open](maxlen=OPEN_KEPT) for agency in AGENCIES}
-        self.cases = {agency: deque[Open](maxlen=OPEN_KEPT) for agency in AGENCIES}
+        self.violations = {agency: deque[Open](maxlen=OPEN_KEPT) for agency in FOUNDING.codes}
+        self.cases = {agency: deque[Open](maxlen=OPEN_KEPT) for agency in FOUNDING.codes}
         #: (id, marking) of each agency's recent trends: a withdrawal copies the marking.
-        self.trends = {agency: deque[tuple[str, dict]](maxlen=OPEN_KEPT) for agency in AGENCIES}
+        self.trends = {agency: deque[tuple[str, dict]](maxlen=OPEN_KEPT)
+                       for agency in FOUNDING.codes}
         self.registrar = Registrar()  # grows with the companies made (a set of short keys)
 
     @property

@@ -9,7 +9,7 @@ from PIL import Image
 
 from enforce_share.briefs.render import css_string, md_cell
 from enforce_share.briefs.timeline import Event, draw
-from enforce_share.graph.picture import COLOURS
+from enforce_share.graph.picture import colour
 
 TIMELINE = [
     Event("2026-01-01", "case opened", "GBR", "c", "Operation X"),
@@ -29,7 +29,7 @@ def test_the_timeline_picture_is_the_same_bytes_each_time() -> None:
 def test_the_timeline_picture_colours_each_agency() -> None:
     image = np.asarray(Image.open(io.BytesIO(draw(TIMELINE, "png"))).convert("RGB"), dtype=int)
     for agency in ("USA", "GBR"):
-        target = np.array([int(COLOURS[agency][i:i + 2], 16) for i in (1, 3, 5)])
+        target = np.array([int(colour(agency)[i:i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(image - target).max(axis=2) <= 30).sum() > 50, agency
     assert b"<dc:date>" not in draw(TIMELINE, "svg")  # no date: briefs regenerate alike
 

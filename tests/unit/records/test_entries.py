@@ -12,15 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enforce_share.errors import VerificationError
-from enforce_share.markings import AGENCIES, TLP_ORDER
+from enforce_share.markings import TLP_ORDER
+from enforce_share.members import FOUNDING
 from enforce_share.records.entries import checked_stub, entry_hash, is_placeholder, stub
 
 PROTOCOL = Path(__file__).resolve().parents[3] / "docs" / "protocol.md"
 
 stubs = st.builds(
-    stub, st.sampled_from(AGENCIES), st.integers(1, 2**53 - 1), st.uuids(version=4).map(str),
+    stub, st.sampled_from(FOUNDING.codes), st.integers(1, 2**53 - 1), st.uuids(version=4).map(str),
     st.binary(min_size=32, max_size=32).map(bytes.hex), st.sampled_from(TLP_ORDER),
-    st.lists(st.sampled_from(AGENCIES), min_size=1, unique=True))
+    st.lists(st.sampled_from(FOUNDING.codes), min_size=1, unique=True))
 
 
 @given(stubs)

@@ -73,7 +73,7 @@ def test_schema_selects_the_body_by_type() -> None:
     schema = record_json_schema()
     assert {branch["if"]["properties"]["type"]["const"] for branch in schema["allOf"]} == {
         "violation", "procurement_trend", "actor", "case", "link", "withdrawal", "key",
-        "key_revocation", "audit_anchor"}
+        "key_revocation", "audit_anchor", "root", "disavowal", "membership"}
 
 
 @pytest.mark.parametrize("value", [

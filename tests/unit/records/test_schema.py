@@ -72,7 +72,8 @@ def test_link_uses_from_on_the_wire() -> None:
 
 def test_every_type_has_a_schema() -> None:
     assert set(BODY_SCHEMAS) == {"violation", "procurement_trend", "actor", "case", "link",
-                                 "withdrawal", "key", "key_revocation", "audit_anchor"}
+                                 "withdrawal", "key", "key_revocation", "audit_anchor",
+                                 "root", "disavowal", "membership"}
 
 
 def test_record_envelope_checks_body_by_type() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -67,10 +66,9 @@ def kid(key) -> str:
 
 @pytest.fixture
 def registry(key, kid) -> TrustRegistry:
-    """A registry trusting ``key`` for GBR since 2020, built without a database."""
-    return TrustRegistry([TrustEntry(kid=kid, agency="GBR", key=key,
-                                     valid_from=datetime(2020, 1, 1, tzinfo=UTC),
-                                     valid_until=None, revoked_at=None)])
+    """A registry trusting ``key`` for GBR's whole log, built without a database."""
+    return TrustRegistry({kid: TrustEntry(kid=kid, agency="GBR", key=key, from_seq=0,
+                                          until_seq=None)})
 
 
 @pytest.fixture

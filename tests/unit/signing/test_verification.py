@@ -11,14 +11,17 @@ import pytest
 import sqlalchemy as sa
 
 from enforce_share.clock import timestamp
-from enforce_share.errors import KeyManagementError, VerificationError
+from enforce_share.errors import VerificationError
 from enforce_share.partners import add_partner
+from enforce_share.records.models import LogHead
 from enforce_share.records.queries import get_record, signed
 from enforce_share.records.verify import verify_signed_record
 from enforce_share.signing import jws
 from enforce_share.signing.keys import generate_key, load_private_key, public_jwk
-from enforce_share.signing.models import TrustedKey
+from enforce_share.signing.models import RootVersion, TrustedKey
 from enforce_share.signing.trust import import_jwks
+
+from ...conftest import root_of
 
 
 def b64url(raw: bytes) -> str:
@@ -198,41 +201,66 @@ def test_a_usa_record_presented_as_gbr_is_wrong_agency(trusting_node, usa_docume
     assert rejection(trusting_node, replayed) == "wrong_agency"
 
 
-def signed_after_the_fact(node, kid: str, drafts) -> dict[str, Any]:
-    """A record created now but signed with the (retired) private key ``kid``."""
-    record = drafts("actor").envelope("GBR", 1000)
+def signed_after_the_fact(node, kid: str, drafts, created: str | None = None
+                          ) -> dict[str, Any]:
+    """A record at the log's next seq signed with the private key ``kid`` (retired or not),
+    dated ``created`` if given (a backdate)."""
+    with node.reading() as session:
+        seq = session.get(LogHead, "GBR").seq + 1
+    record = drafts("actor").envelope("GBR", seq)
+    if created:
+        record["created"] = created
     key = load_private_key(node.config.keys_dir, kid)
     return {"record": record, "jws": jws.sign(jws.canonical(record), key, kid)}
 
 
-def test_a_revoked_key_cannot_be_revoked_again(node) -> None:
-    old_kid, _ = node.rotate_key()
-    with pytest.raises(KeyManagementError, match="already revoked"):
-        node.revoke_key(old_kid, "compromised")
-
-
-def test_records_signed_before_revocation_still_verify(node, document) -> None:
-    old_kid, _ = node.rotate_key()
+def test_records_signed_before_a_rotation_still_verify(node, document) -> None:
+    old_kid, _ = node.rotate_key(root_of(node))
     assert json.loads(header_bytes(document))["kid"] == old_kid
     assert verify_signed_record(node.registry(), document) == document["record"]
 
 
-def test_rotation_alone_retires_the_old_key(node, drafts) -> None:
-    old_kid, _ = node.rotate_key()
-    assert rejection(node, signed_after_the_fact(node, old_kid, drafts)) == "key_revoked"
+def test_a_retired_keys_record_is_refused_however_it_is_dated(node, document, drafts) -> None:
+    """Issue 15: validity was judged at ``created``, which the signer chooses: a record the
+    old key signed after `keys rotate`, dated just before the revocation, verified. A key is
+    now valid for a run of seqs of its log, and the rotation ended its run."""
+    old_kid, _ = node.rotate_key(root_of(node))
+    backdated = signed_after_the_fact(node, old_kid, drafts, document["record"]["created"])
+    assert rejection(node, backdated) == "key_retired"
+    assert rejection(node, signed_after_the_fact(node, old_kid, drafts)) == "key_retired"
 
 
-def test_a_key_before_its_validity_window_is_refused(node, document) -> None:
+def test_the_new_key_signs_from_its_root_record_on(node, drafts) -> None:
+    old_kid, new_kid = node.rotate_key(root_of(node))
+    document = signed_after_the_fact(node, new_kid, drafts)
+    assert verify_signed_record(node.registry(), document) == document["record"]
+    with node.reading() as session:
+        (root_seq,) = session.scalars(sa.select(RootVersion.seq).where(
+            RootVersion.version == 2)).all()
+        old, new = session.get(TrustedKey, old_kid), session.get(TrustedKey, new_kid)
+    assert (old.until_seq, new.from_seq) == (root_seq, root_seq)
+
+
+def test_a_key_before_its_place_in_the_log_is_refused(node, document) -> None:
     kid = json.loads(header_bytes(document))["kid"]
-    future = timestamp(datetime.now(UTC) + timedelta(days=1))
-    set_key_window(node, kid, valid_from=future)
+    set_key_window(node, kid, from_seq=document["record"]["seq"] + 1)
     assert rejection(node, document) == "key_not_yet_valid"
 
 
-def test_a_key_after_its_validity_window_is_refused(node, document) -> None:
+def test_a_key_after_its_place_in_the_log_is_refused(node, document) -> None:
     kid = json.loads(header_bytes(document))["kid"]
-    set_key_window(node, kid, valid_until=timestamp(datetime.now(UTC) - timedelta(days=1)))
-    assert rejection(node, document) == "key_expired"
+    set_key_window(node, kid, until_seq=document["record"]["seq"])
+    assert rejection(node, document) == "key_retired"
+
+
+def test_a_record_dated_ahead_of_the_clock_and_skew_is_refused(node, drafts) -> None:
+    """``created`` is no later than the verifier's clock plus the protocol's 300 s skew."""
+    kid = node.describe()["current_kid"]
+    ahead = timestamp(datetime.now(UTC) + timedelta(seconds=400))
+    assert rejection(node, signed_after_the_fact(node, kid, drafts, ahead)) == "from_the_future"
+    near = timestamp(datetime.now(UTC) + timedelta(seconds=200))  # within the skew
+    document = signed_after_the_fact(node, kid, drafts, near)
+    assert verify_signed_record(node.registry(), document) == document["record"]
 
 
 # --- shape -----------------------------------------------------------------------------------
@@ -242,7 +270,6 @@ def test_a_key_after_its_validity_window_is_refused(node, document) -> None:
     lambda record: record.pop("seq"),
     lambda record: record.update(seq="2"),
     lambda record: record.update(colour="blue"),
-    lambda record: record.update(origin="FRA"),
     lambda record: record.update(created="2026-11-22 10:00:00"),
     lambda record: record["body"].update(countries=["ZZ"]),
     lambda record: record["marking"].update(tlp="white"),
@@ -260,3 +287,9 @@ def test_a_record_failing_the_shape_schema_is_malformed(node, document, change) 
 ])
 def test_a_document_not_shaped_record_and_jws_is_malformed(node, document, wrap) -> None:
     assert rejection(node, wrap(document)) == "malformed_record"
+
+
+def test_a_record_of_an_agency_that_is_no_member_is_refused(node, document) -> None:
+    """FRA is an agency code, but not a member's (members.py): nothing it signs is taken."""
+    assert rejection(node, {**document, "record": {**document["record"], "origin": "FRA"}}
+                     ) == "not_a_member"

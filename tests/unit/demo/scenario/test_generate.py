@@ -19,7 +19,7 @@ from enforce_share.demo.scenario import Summary, generate_scenario, write_scenar
 from enforce_share.demo.scenario.catalogue import headings
 from enforce_share.demo.scenario.entities import new_company
 from enforce_share.demo.scenario.registrar import Registrar
-from enforce_share.markings import AGENCIES
+from enforce_share.members import FOUNDING
 from enforce_share.records.schema import MarkingSchema, body_errors
 
 SIZE = 1500
@@ -124,7 +124,7 @@ def test_drafts_have_the_envelope_the_loader_reads(scenario: list[dict]) -> None
     keys = {"id", "origin", "type", "marking", "supersedes", "body"}
     for draft in scenario:
         assert set(draft) - {"truth"} == keys
-        assert draft["origin"] in AGENCIES
+        assert draft["origin"] in FOUNDING.codes
 
 
 def test_ids_are_unique_lower_case_uuid4(scenario: list[dict]) -> None:
