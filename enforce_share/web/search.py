@@ -101,10 +101,16 @@ def _search_page(params: dict[str, Any], problems: dict[str, Any] | None = None)
     except InvalidInput as exc:  # a field, or a cursor of another search
         context["problems"] = exc.fields
         return render_template("search.html", **context), 422
-    context.update(results=results, hits=page_of(results),
+    context.update(results=results, hits=page_of(results), relevance=_relevance(params),
                    facets=facet_links(params, results.facets),
                    next_url=_next_url(results.next), cases=_cases())
     return render_template("search.html", **context), 422 if problems else 200
+
+
+def _relevance(params: dict[str, Any]) -> bool:
+    """Whether results come in order of relevance (only then do scores differ)."""
+    return params.get("sort", "relevance" if params.get("q") or params.get("name") else
+                      "newest") == "relevance"
 
 
 def _next_url(cursor: str | None) -> str | None:
@@ -158,7 +164,8 @@ def saved_results(saved_id: int) -> Any:
         next_url = url_for("web.saved_results", saved_id=saved_id,
                            new=request.args.get("new"), cursor=results.next)
     return render_template("search.html", params=params, choices=CHOICES, problems={},
-                           results=results, hits=page_of(results), saved=kept,
+                           results=results, relevance=_relevance(params),
+                           hits=page_of(results), saved=kept,
                            only_new=request.args.get("new") == "1",
                            facets=facet_links(params, results.facets), next_url=next_url,
                            cases=_cases(), area="search")

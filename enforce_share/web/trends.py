@@ -54,7 +54,7 @@ def _chart(key: str, title: str, records: list[dict[str, Any]],
             found = values(record)
             per_month[day[:7]].update(found)
             totals.update(found)
-    labels = sorted(per_month)[-MONTHS:]
+    labels = _months(sorted(per_month))[-MONTHS:]
     top = [value for value, _ in totals.most_common(SERIES)]
     series = [{"name": label(value), "value": value, "colour": COLOURS.get(value),
                "counts": [per_month[m][value] for m in labels],
@@ -66,6 +66,18 @@ def _chart(key: str, title: str, records: list[dict[str, Any]],
                        "url": _search(search)})
     return {"id": key, "title": title, "labels": labels, "series": series,
             "search": _search(search)}
+
+
+def _months(seen: list[str]) -> list[str]:
+    """Every month from the first seen to the last (a month with nothing is a gap to see)."""
+    if not seen:
+        return []
+    year, month = int(seen[0][:4]), int(seen[0][5:7])
+    found = []
+    while f"{year:04d}-{month:02d}" <= seen[-1]:
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
 
 
 def _search(params: dict[str, Any]) -> str:

@@ -18,7 +18,6 @@
 
   var cy = cytoscape({
     container: document.getElementById("chart"),
-    wheelSensitivity: 0.3,
     style: [
       { selector: "node", style: {
         "background-color": "data(colour)", "label": "data(label)", "font-size": 9,
