@@ -203,3 +203,20 @@ def problem_at(problems: Any, *path: Any) -> Any:
                 return None
             problems = problems.get(key, problems.get(str(key)))
     return problems
+
+
+def problem_text(problems: Any, typed: str = "") -> str:
+    """A field's problems as one line; a list's, naming the values refused (``XX: Not an
+    ISO 3166-1 alpha-2 country code.``)."""
+    if isinstance(problems, list):
+        return " ".join(map(str, problems))
+    if not isinstance(problems, dict):
+        return str(problems)
+    values = [part for part in re.split(r"[,\s]+" if "\n" not in typed else r"\n", typed)
+              if part.strip()]
+    lines = []
+    for key, value in problems.items():
+        index = int(key) if str(key).isdigit() else None
+        named = values[index] if index is not None and index < len(values) else key
+        lines.append(f"{named}: {problem_text(value)}")
+    return "; ".join(lines)

@@ -80,6 +80,8 @@ def short(value: Any, limit: int = 120) -> str:
         text = ", ".join(short(item, limit) for item in value)
     elif isinstance(value, dict):
         text = "; ".join(f"{key}: {short(item, limit)}" for key, item in value.items())
+    elif isinstance(value, float):
+        text = f"{value:.3g}"
     else:
         text = "" if value is None else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -17,7 +17,7 @@ from ..records.schema import DraftSchema
 from ..records.service import record_view
 from .access import me, page
 from .blueprint import bp
-from .forms import FORMS, form_values, problem_at, read_body
+from .forms import FORMS, form_values, problem_at, problem_text, read_body
 
 TITLES = {"violation": "Violation", "procurement_trend": "Procurement trend",
           "actor": "Actor", "case": "Case", "link": "Link between two records"}
@@ -36,6 +36,7 @@ def _form(record_type: str, values: dict[str, Any], marking: dict[str, Any],
     return render_template("write.html", record_type=record_type, title=TITLES[record_type],
                            fields=FORMS[record_type], values=values, marking=marking,
                            problems=problems or {}, problem_at=problem_at,
+                           problem_text=problem_text,
                            supersedes=supersedes, area="write"), status
 
 

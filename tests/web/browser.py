@@ -31,6 +31,7 @@ class Watched:
         """Screenshot the page as ``name``, run axe on it, and fail on what either found
         (``status``: the page itself was answered with it, as a form with errors is)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.wait_for_load_state("load")  # pictures too
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         violations = [v for v in _AXE.run(self.page).response["violations"]
                       if v["impact"] in ("serious", "critical")]
