@@ -17,7 +17,7 @@ from ..records.drafts import Draft
 from ..records.schema import DraftSchema
 from .access import me, page
 from .blueprint import bp
-from .reads import records_by_id
+from .services import records_by_id
 
 MATCHES_SHOWN = 20
 

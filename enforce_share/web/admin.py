@@ -18,9 +18,9 @@ from ..api.schemas import AuditQuerySchema
 from ..audit.service import audit_entries, verify_audit
 from ..clock import parse_timestamp, timestamp
 from ..errors import Conflict, InvalidInput, NotFound
-from ..partners import add_partner, list_partners
 from .access import page
 from .blueprint import bp
+from .services import partners, trust_partner
 
 AUDIT_PAGE = 50
 
@@ -140,11 +140,7 @@ def admin_partners() -> Any:
 
 
 def _partners_page(problems: dict[str, Any] | None = None, status: int = 200) -> Any:
-    with node().reading() as session:
-        partners = [{"agency": p.agency, "url": p.url, "added": timestamp(p.added)}
-                    for p in list_partners(session)]
-    keys = {partner["agency"]: node().jwks(partner["agency"])["keys"] for partner in partners}
-    return render_template("admin_partners.html", partners=partners, keys=keys,
+    return render_template("admin_partners.html", partners=partners(node()),
                            own=node().jwks()["keys"], describe=node().describe(),
                            problems=problems or {}, area="partners"), status
 
@@ -156,9 +152,7 @@ def admin_add_partner() -> Any:
     agency = request.form.get("agency", "")
     url = request.form.get("url", "").strip() or None
     try:
-        jwks = json.loads(request.form.get("jwks", ""))
-        with node().transaction() as session:
-            _, kids = add_partner(session, node().agency, agency, jwks, url)
+        kids = trust_partner(node(), agency, json.loads(request.form.get("jwks", "")), url)
     except ValueError:
         return _partners_page({"jwks": ["Not JSON: paste the partner's JWK Set."]}, 422)
     except InvalidInput as exc:

@@ -3,7 +3,6 @@ it from a search; its joint-investigation brief for liaison officers."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from ..access.roles import ANALYST, LIAISON
 from ..api.auth import audited, node
 from ..api.briefs import BRIEF_FORMATS
 from ..briefs import timeline
-from ..briefs.gather import Evidence, body, gather
+from ..briefs.gather import Evidence, body
 from ..briefs.service import make_brief
 from ..errors import InvalidInput
 from ..graph.picture import draw
@@ -22,6 +21,7 @@ from ..records.service import record_view
 from ..search.query import Query
 from .access import me, page
 from .blueprint import bp
+from .services import case_evidence
 
 PAGE_SIZE = 25
 
@@ -29,9 +29,7 @@ PAGE_SIZE = 25
 def evidence_of(case_id: str) -> Evidence:
     """What the brief of the case would use, for the viewer's agency (its latest version,
     its records, their parties and the actor network)."""
-    viewer = me().agency
-    with node().reading() as session:
-        found = gather(session, partial(node().graph.network, viewer), case_id, viewer)
+    found = case_evidence(node(), case_id, me().agency)
     audited(records=[row.id for row in found.ordered()])
     return found
 

@@ -11,7 +11,7 @@ from ..api.auth import node
 from ..records.service import records_page
 from .access import PEOPLE, me, page, safe_next, signed_in
 from .blueprint import bp
-from .reads import new_since_last_look
+from .services import new_since_last_look
 
 
 @bp.route("/sign-in")

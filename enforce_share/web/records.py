@@ -17,7 +17,7 @@ from ..records.service import record_view
 from .access import me, page
 from .blueprint import bp
 from .present import changes
-from .reads import records_by_id, signature_check, withdrawal_of
+from .services import records_by_id, signature_check, withdrawal_of
 
 
 def referenced(record: dict[str, Any]) -> list[str]:

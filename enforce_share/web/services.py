@@ -1,15 +1,20 @@
-"""What pages read that no single API call answers: compositions of the node's use cases
-(search, saved searches, record views), always for the viewer's agency."""
+"""What pages ask of the node that no single Node method answers: compositions of its use
+cases and services (search, saved searches, record views, briefs' evidence, partners), each
+in one session of the node, always for the viewer's agency. Views only translate."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 
+from ..briefs.gather import Evidence, gather
+from ..clock import timestamp
 from ..errors import Gone, NotFound, VerificationError
 from ..node import Node
+from ..partners import add_partner, list_partners
 from ..records.models import Record
 from ..records.queries import visible_to
 from ..records.service import record_view
@@ -66,3 +71,24 @@ def records_by_id(node: Node, ids: list[str], viewer: str) -> dict[str, dict[str
         except (NotFound, Gone):
             found[record_id] = None
     return found
+
+
+def case_evidence(node: Node, case_id: str, viewer: str) -> Evidence:
+    """What the brief of a case would use for ``viewer``'s agency: its latest version, its
+    records, their parties and the actor network (``briefs.gather``)."""
+    with node.reading() as session:
+        return gather(session, partial(node.graph.network, viewer), case_id, viewer)
+
+
+def partners(node: Node) -> list[dict[str, Any]]:
+    """The partners, each with its URL, when it was added and the keys trusted for it."""
+    with node.reading() as session:
+        found = [{"agency": p.agency, "url": p.url, "added": timestamp(p.added)}
+                 for p in list_partners(session)]
+    return [{**partner, "keys": node.jwks(partner["agency"])["keys"]} for partner in found]
+
+
+def trust_partner(node: Node, agency: str, jwks: dict[str, Any], url: str | None) -> list[str]:
+    """Register or update a partner and trust its JWK Set (as `partners add`); its kids."""
+    with node.transaction() as session:
+        return add_partner(session, node.agency, agency, jwks, url)[1]
