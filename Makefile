@@ -76,6 +76,7 @@ bench: $(VENV)/.installed $(ASSETS)
 	$(PY) bench/graph.py --quick
 	$(PY) bench/flood.py --quick
 	$(PY) bench/load.py --quick
+	$(PY) bench/web.py --quick
 
 clean: stop
 	rm -rf $(VENV) .demo $(WEB)/node_modules $(WEB)/static/vendor

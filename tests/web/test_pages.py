@@ -163,3 +163,9 @@ def test_a_liaison_downloads_a_brief(liaison, node, drafts, fmt) -> None:
     answer = liaison.get(f"/cases/{case.id}/brief?format={fmt}")
     assert answer.status_code == 200 and "attachment" in answer.headers["Content-Disposition"]
     assert answer.data.startswith(b"%PDF") if fmt == "pdf" else b"<html" in answer.data[:200]
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
+def test_signing_in_never_leads_to_another_site(app, target) -> None:
+    page = app.test_client().get(f"/sign-in?next={target}").text
+    assert 'data-next="/"' in page and "evil" not in page
