@@ -66,6 +66,27 @@ def record_links(page: Page) -> list[str]:
             page.locator("table.results tbody td:nth-child(4) a").all()]
 
 
+def test_a_wrong_password_is_said_next_to_the_form_and_the_right_one_signs_in(page, served
+                                                                            ) -> None:
+    base, users, db = served
+    desk = Watched(page)
+    page.goto(f"{base}/search?q=x")
+    assert "/sign-in?next=" in page.url
+    desk.check(f"{db}-sign-in")
+    page.get_by_label("User name").fill("analyst")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#sign-in-error")).to_have_text("Wrong user name or password.")
+    desk.check(f"{db}-sign-in-refused", status=401)
+    page.get_by_label("Password").fill(users["analyst"][1])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/search?q=x")  # where the person was going
+    expect(page.locator(".who")).to_contain_text("analyst")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base}/sign-in")
+    assert page.goto(f"{base}/search").url.startswith(f"{base}/sign-in")
+
+
 def test_an_analyst_signs_in_searches_with_facets_and_pages(page, served) -> None:
     desk, db = as_user(page, served, "analyst")
     base = served[0]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from enforce_share.partners import add_partner
+from enforce_share.records.drafts import Draft
 from enforce_share.records.models import Record
 
 from ..conftest import postgresql_is_slow, relay
@@ -169,3 +170,37 @@ def test_a_liaison_downloads_a_brief(liaison, node, drafts, fmt) -> None:
 def test_signing_in_never_leads_to_another_site(app, target) -> None:
     page = app.test_client().get(f"/sign-in?next={target}").text
     assert 'data-next="/"' in page and "evil" not in page
+
+
+def test_signing_out_ends_the_session(analyst) -> None:
+    assert analyst.get("/").status_code == 200
+    assert analyst.post("/sign-out").status_code == 302
+    assert analyst.get("/").status_code == 302  # to sign in again
+    assert analyst.get("/api/v1/session").status_code == 401
+
+
+def test_a_withdrawn_record_says_by_whom_and_why(analyst, node, drafts) -> None:
+    actor = node.add_records([drafts("actor")])[0]
+    node.add_records([Draft("withdrawal", drafts("actor").marking,
+                            {"target": actor.id, "reason": "Reported in error"})])
+    page = analyst.get(f"/records/{actor.id}")
+    assert page.status_code == 410
+    assert "Withdrawn by GBR" in page.text and "Reported in error" in page.text
+
+
+def test_records_found_are_added_to_a_case_as_its_new_version(analyst, node, drafts) -> None:
+    created = analyst.post("/write/case", {
+        "title": "Operation Glass Harbour", "lead_agency": "GBR", "status": "open",
+        "opened": "2026-05-01", "tlp": "amber", "releasable_to": "GBR"})
+    case_id = created.location.rsplit("/", 1)[1]
+    violation = node.add_records([drafts("violation")])[0]
+    added = analyst.client.post("/cases/add", data={
+        "csrf_token": analyst.csrf, "case": case_id, "records": [violation.id]})
+    assert added.status_code == 302
+    page = analyst.get(added.location).text
+    assert "1 record(s) added" in page and "Microcontrollers diverted" in page
+    new_version = added.location.split("?")[0].rsplit("/", 1)[1]
+    record = analyst.get(f"/records/{new_version}/signed.json").json["record"]
+    assert record["supersedes"] == case_id and record["body"]["records"] == [violation.id]
+    form = analyst.get(f"/records/{new_version}/edit").text
+    assert 'value="Operation Glass Harbour"' in form and violation.id in form
