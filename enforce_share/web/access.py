@@ -1,8 +1,9 @@
 """Who is signed in on a page, and the roles a page admits.
 
 Pages use the API's web session as it is: the cookie ``POST /api/v1/session`` sets, read by
-``api.auth._session_user`` (the one check of sessions, which also checks the CSRF token of
-every change, sent here as the form field ``csrf_token`` or the ``X-CSRF-Token`` header).
+``api.auth._authenticate`` (through ``_session_user``, the one check of sessions, which also
+checks the CSRF token of every change, sent here as the form field ``csrf_token`` or the
+``X-CSRF-Token`` header); signing out goes through ``DELETE /api/v1/session``'s own view.
 A page request is audited by the API's own hook (``api.auth``), as an API request is.
 """
 
@@ -23,13 +24,15 @@ PEOPLE = (ANALYST, LIAISON, ADMIN)
 
 
 def signed_in() -> Principal | None:
-    """The user of this request's web session, or None (no session, or its user gone or
-    disabled). A change without the session's CSRF token raises Forbidden."""
-    if not session.get("user"):
-        return None
+    """The user of this request's web session, or None (no session, or one the node ended:
+    signed out, expired, its user disabled or given a new password). Read by the API's own
+    check (``api.auth._authenticate`` for people, which reads the session cookie when no
+    credentials are sent); a change without the session's CSRF token raises Forbidden."""
+    if request.headers.get("Authorization") is not None:
+        return None  # pages are for people in a browser; programs use the API
     g.audited = True  # a refused change is audited too
     try:
-        return auth._session_user()
+        return auth._authenticate(frozenset(PEOPLE), False)
     except Unauthenticated:
         return None
 

@@ -204,3 +204,10 @@ def test_records_found_are_added_to_a_case_as_its_new_version(analyst, node, dra
     assert record["supersedes"] == case_id and record["body"]["records"] == [violation.id]
     form = analyst.get(f"/records/{new_version}/edit").text
     assert 'value="Operation Glass Harbour"' in form and violation.id in form
+
+
+def test_a_user_disabled_by_an_administrator_is_signed_out(analyst, admin) -> None:
+    assert analyst.get("/").status_code == 200
+    assert admin.post("/admin/users/ana/disable").status_code == 302
+    assert analyst.get("/search?q=x").status_code == 302  # the node ended the session
+    assert "disabled" in admin.get("/admin/users").text
