@@ -126,10 +126,11 @@ def admin_audit() -> Any:
 @bp.route("/admin/audit/verify", methods=["POST"])
 @page(ADMIN)
 def admin_audit_verify() -> Any:
-    """Recompute the trail's hash chain (the answer replaces the button)."""
-    verdict = verify_audit(node())
+    """Recompute the trail's hash chain and hold it against the heads anchored in the
+    node's signed log (the answer replaces the button)."""
+    verdict, anchored = verify_audit(node())
     audited(entries=verdict.entries, intact=verdict.problem is None)
-    return render_template("admin_verdict.html", verdict=verdict)
+    return render_template("admin_verdict.html", verdict=verdict, anchored=anchored)
 
 
 @bp.route("/admin/partners")

@@ -211,3 +211,8 @@ def test_a_user_disabled_by_an_administrator_is_signed_out(analyst, admin) -> No
     assert admin.post("/admin/users/ana/disable").status_code == 302
     assert analyst.get("/search?q=x").status_code == 302  # the node ended the session
     assert "disabled" in admin.get("/admin/users").text
+
+
+def test_the_audit_chain_is_verified_from_its_page(admin) -> None:
+    answer = admin.post("/admin/audit/verify")
+    assert answer.status_code == 200 and "Chain intact" in answer.text
