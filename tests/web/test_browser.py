@@ -287,3 +287,22 @@ def test_an_analyst_reaches_no_admin_page_nor_a_brief_and_csrf_holds(page, serve
     assert refused.status == 403
     page.goto(f"{base}/search?name=No+Token")
     expect(page.locator(".total")).to_contain_text("0 records found")
+
+
+def test_every_other_page_passes_the_accessibility_check(page, served) -> None:
+    """The pages the flows above do not visit: lists, every form, a saved search, errors."""
+    desk, db = as_user(page, served, "analyst")
+    base = served[0]
+    for name, path in (("cases", "/cases"), ("write", "/write"),
+                       ("write-violation", "/write/violation"),
+                       ("write-trend", "/write/procurement_trend"),
+                       ("write-case", "/write/case"), ("write-link", "/write/link")):
+        assert page.goto(base + path).status == 200, path
+        desk.check(f"{db}-{name}")
+    page.goto(f"{base}/search?type=procurement_trend&method=front_company")
+    page.get_by_label("Save this search as").fill("front companies")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".total")).to_contain_text("found")
+    desk.check(f"{db}-saved-search")
+    assert page.goto(f"{base}/records/00000000-0000-4000-8000-000000000000").status == 404
+    desk.check(f"{db}-not-found", status=404)
