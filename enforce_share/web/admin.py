@@ -15,8 +15,7 @@ from ..access.roles import ADMIN, USER_ROLES
 from ..access.service import users_and_tokens
 from ..api.auth import audited, node
 from ..api.schemas import AuditQuerySchema
-from ..audit.service import audit_entries, verify_audit
-from ..clock import parse_timestamp, timestamp
+from ..audit.service import audit_page, verify_audit
 from ..errors import Conflict, InvalidInput, NotFound
 from .access import page
 from .blueprint import bp
@@ -112,15 +111,9 @@ def admin_audit() -> Any:
     except ValidationError as exc:
         return render_template("admin_audit.html", entries=[], next=None, args=args,
                                problems=exc.messages, area="audit"), 422
-    for bound in ("since", "until"):
-        if bound in query:
-            query[bound] = timestamp(parse_timestamp(query[bound]))
-    limit, actor = query.pop("limit"), query.pop("user", None)
-    rows = audit_entries(node(), actor=actor, limit=limit + 1, withhold_queries=True, **query)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return render_template("admin_audit.html", entries=rows, args=args, problems={},
-                           next=rows[-1]["seq"] if more else None, area="audit")
+    found = audit_page(node(), query)
+    return render_template("admin_audit.html", entries=found["items"], args=args, problems={},
+                           next=found["next"], area="audit")
 
 
 @bp.route("/admin/audit/verify", methods=["POST"])
