@@ -148,7 +148,11 @@
       .then(function (pair) {
         if (!pair[0]) { status.textContent = "Give the end user's country as a two-letter code."; return; }
         var path = pair[1].path;
-        if (!path.length) { status.textContent = "No such path within 6 hops."; return; }
+        if (!path.length) {
+          status.textContent = to === "end_user" ? "No end user in " + country + " within 6 hops."
+            : "No other listed entity within 6 hops.";
+          return;
+        }
         var edges = [];
         for (var i = 1; i < path.length; i += 1) {
           edges.push({ source: path[i - 1].id, target: path[i].id, kinds: [], agencies: [], records: 0 });
