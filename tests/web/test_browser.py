@@ -214,7 +214,8 @@ def test_the_network_chart_expands_shows_a_path_and_exports(page, served) -> Non
             break
     assert grown, "expanding a node added no entity"
     page.get_by_role("button", name="Show path").click()
-    expect(page.locator("#chart-status")).to_contain_text(re.compile("Shortest path|No other listed"))
+    expect(page.locator("#chart-status")).to_contain_text(
+        re.compile("Shortest path|No other listed"))
     desk.check(f"{db}-network")
     with page.expect_download() as png:
         page.get_by_role("button", name="Download PNG").click()
