@@ -96,9 +96,10 @@ class BareVerifier:
 
 @contextlib.contextmanager
 def gunicorn(data_dir: Path, workers: int, extra: dict[str, str] | None = None,
-             master: list[int] | None = None) -> Iterator[str]:
+             master: list[int] | None = None, access_log: Path | None = None) -> Iterator[str]:
     """``gunicorn wsgi:app`` for the node in ``data_dir`` (as tests/processes.py starts it),
-    with ``extra`` in its environment; the master's pid is appended to ``master``."""
+    with ``extra`` in its environment; the master's pid is appended to ``master``;
+    ``access_log``: a file where each request is logged as ``<path> <status> <µs taken>``."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -107,7 +108,9 @@ def gunicorn(data_dir: Path, workers: int, extra: dict[str, str] | None = None,
            "ENFORCE_SHARE_LOG_LEVEL": "warning", **(extra or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-         "--access-logfile", os.devnull, "wsgi:app"], cwd=ROOT, env=env)
+         "--access-logfile", str(access_log or os.devnull),
+         *(["--access-logformat", "%(U)s %(s)s %(D)s"] if access_log else []), "wsgi:app"],
+        cwd=ROOT, env=env)
     if master is not None:
         master.append(process.pid)
     base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 30

@@ -11,6 +11,7 @@ from .api import init_api
 from .api.hardening import init_hardening
 from .config import Config, load_config
 from .node import Node
+from .web import init_web
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -34,4 +35,5 @@ def create_app(config: Config | None = None) -> Flask:
     app.secret_key = node.session_secret()
     init_hardening(app, config)
     init_api(app)
+    init_web(app)
     return app

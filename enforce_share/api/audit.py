@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..access.roles import ADMIN
-from ..audit.service import audit_entries, verify_audit
-from ..clock import parse_timestamp, timestamp
+from ..audit.service import audit_page, verify_audit
 from .auth import Blueprint, node
 from .schemas import AuditPageSchema, AuditQuerySchema, AuditVerdictSchema
 
@@ -21,14 +20,7 @@ def entries(query: dict[str, Any]) -> dict[str, Any]:
     """Entries newest first, by user (actor), record id and time (``from`` ≤ at < ``to``);
     what each request asked is shown by parameter name, its values withheld (searches are
     intelligence, which administrators may not read)."""
-    for bound in ("since", "until"):  # one text form, so that comparing text compares time
-        if bound in query:
-            query[bound] = timestamp(parse_timestamp(query[bound]))
-    limit, actor = query.pop("limit"), query.pop("user", None)
-    rows = audit_entries(node(), actor=actor, limit=limit + 1, withhold_queries=True, **query)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": rows, "next": rows[-1]["seq"] if more else None}
+    return audit_page(node(), query)
 
 
 @blp.route("/audit/verify")

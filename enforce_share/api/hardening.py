@@ -9,7 +9,8 @@
 - A request id (``X-Request-ID``: the client's if it is sane, else a new one) on every
   response, in every log line of the request and in every error body, so a user's report
   finds the log line.
-- Security headers on every response: a CSP allowing nothing (the API serves no pages), no
+- Security headers on every response: a CSP allowing nothing (the API serves no pages; the
+  web interface's pages set their own, web/blueprint.py), no
   sniffing, no framing, no referrer, no caching of intelligence; HSTS over HTTPS.
 - Production (``ENFORCE_SHARE_ENV=production``): the node refuses to start in debug mode or
   with a signing key file others may read.
@@ -121,7 +122,8 @@ def _request_id() -> None:
 
 
 def _finish(response: Response) -> Response:
-    response.headers.update(SECURITY_HEADERS)
+    for name, value in SECURITY_HEADERS.items():  # a web page sets its own policy (web/)
+        response.headers.setdefault(name, value)
     if response.status_code == 401:  # RFC 6750: say which scheme to use
         response.headers.setdefault("WWW-Authenticate", 'Bearer realm="enforce-share"')
     if request.is_secure:

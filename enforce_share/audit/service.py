@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..adapters.peer_http import PeerUnavailable
+from ..clock import parse_timestamp, timestamp
 from ..errors import VerificationError
 from ..node import Node
 from ..signing.trust import TrustRegistry
@@ -30,6 +31,21 @@ def audit_entries(node: Node, *, withhold_queries: bool = False,
             if isinstance(query, dict):
                 entry["target"]["query"] = {name: [WITHHELD] for name in query}
     return found
+
+
+def audit_page(node: Node, query: dict[str, Any]) -> dict[str, Any]:
+    """What an administrator reads (``/api/v1/audit`` and the audit page): the entries of
+    ``query`` (``AuditQuerySchema``'s: user, record, since, until, before, limit), newest
+    first, each query's values withheld, and the ``before`` of the next page."""
+    query = dict(query)
+    for bound in ("since", "until"):  # one text form, so that comparing text compares time
+        if bound in query:
+            query[bound] = timestamp(parse_timestamp(query[bound]))
+    limit, actor = query.pop("limit"), query.pop("user", None)
+    rows = audit_entries(node, actor=actor, limit=limit + 1, withhold_queries=True, **query)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": rows, "next": rows[-1]["seq"] if more else None}
 
 
 def verify_audit(node: Node) -> tuple[trail.Verdict, int]:

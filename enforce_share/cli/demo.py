@@ -58,8 +58,14 @@ def federation_up(root: Path, records: int, seed: int, interval: float, wait: fl
     if not synced:
         click.echo(f"still syncing after {wait:.0f} s: `enforce-share federation status "
                    f"--dir {root}` shows how far")
+    click.echo("web interface: sign in at each node's URL with its demo users (passwords "
+               f"made at set-up, kept in {root}/<AGENCY>/{demo.PASSWORD_FILE}):")
+    for member in demo.members(root):
+        users = demo.demo_users(member.data_dir)
+        click.echo(f"  {member.agency}  {member.url}/  " + "  ".join(
+            f"{name} ({role}): {password}" for name, (role, password) in users.items()))
     first = demo.members(root)[0]
-    click.echo(f"each node's demo user 'analyst' (liaison) has an API token in "
+    click.echo(f"each node's demo user 'analyst' has an API token in "
                f"{root}/<AGENCY>/{demo.TOKEN_FILE}; e.g.\n  curl -H \"Authorization: Bearer "
                f"$(cat {first.data_dir / demo.TOKEN_FILE})\" '{first.url}/api/v1/records?limit=2'")
     click.echo(f"stop with: enforce-share federation down --dir {root}")

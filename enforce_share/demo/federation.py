@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..access.models import User
+from ..access.users import set_password
 from ..audit.trail import Event
 from ..config import load_config
 from ..errors import ConfigError
@@ -34,6 +36,10 @@ PROCESSES = ("gunicorn", "scheduler")
 LAYOUT = "federation.json"
 #: Each node's demo user, and the file in its data dir holding their API token.
 DEMO_USER, TOKEN_FILE = "analyst", "analyst.token"
+#: The demo users signing in to each node's web interface, and the file holding their
+#: passwords (made per node at set-up).
+DEMO_ROLES = {"analyst": "analyst", "liaison": "liaison", "admin": "admin"}
+PASSWORD_FILE = "demo-users.txt"
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ def set_up(root: Path, records: int, seed: int, report: Callable[[str], None],
             loaded = load_own_drafts(node, scenario)
             report(f"{agency}: {loaded.stored + loaded.already_held} records of its own")
         for member in members(root):
+            _demo_users(nodes[member.agency], member.data_dir / PASSWORD_FILE)
             _analyst_token(nodes[member.agency], member.data_dir / TOKEN_FILE)
     finally:
         for node in nodes.values():
@@ -94,20 +101,45 @@ def set_up(root: Path, records: int, seed: int, report: Callable[[str], None],
 
 
 def _analyst_token(node: Node, path: Path) -> None:
-    """A demo liaison officer ``analyst`` and a token of theirs in ``path`` (0600), once."""
+    """A token of the demo analyst ``analyst`` in ``path`` (0600), once."""
     if path.exists():
         return
-    with node.reading() as session:
-        known = session.get(User, DEMO_USER) is not None
-    if not known:
-        node.add_user(DEMO_USER, "liaison")
-        node.audit(Event("federation up", "users add", "ok",
-                         target={"user": DEMO_USER, "role": "liaison"}))
     issued = node.issue_token(DEMO_USER, timedelta(days=30))
     node.audit(Event("federation up", "users token", "ok", target={
         "user": DEMO_USER, "token": issued.id, "expires": issued.expires}))
     with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as out:
         out.write(issued.token + "\n")
+
+
+def _demo_users(node: Node, path: Path) -> None:
+    """The node's demo users, one per role, each with a password made here and kept in
+    ``path`` (0600, one ``name role password`` line each) for `federation up` to print."""
+    kept = demo_users(path.parent)
+    with node.reading() as session:
+        known = {name: session.get(User, name) for name in DEMO_ROLES}
+    lines = []
+    for name, role in DEMO_ROLES.items():
+        password = kept.get(name, (role, secrets.token_urlsafe(12)))[1]
+        if known[name] is None:
+            node.add_user(name, role, password)
+            node.audit(Event("federation up", "users add", "ok",
+                             target={"user": name, "role": role}))
+        elif name not in kept:  # a federation set up before the web interface
+            with node.transaction() as session:
+                set_password(session, name, password)
+        lines.append(f"{name} {known[name].role if known[name] else role} {password}\n")
+    path.unlink(missing_ok=True)
+    with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as out:
+        out.writelines(lines)
+
+
+def demo_users(data_dir: Path) -> dict[str, tuple[str, str]]:
+    """A demo node's users: name -> (role, password), as set up (empty before)."""
+    path = data_dir / PASSWORD_FILE
+    if not path.exists():
+        return {}
+    return {name: (role, password) for name, role, password in
+            (line.split(" ", 2) for line in path.read_text().splitlines() if line)}
 
 
 def check_ports(root: Path, base_port: int) -> None:

@@ -38,6 +38,10 @@ class Clusters:
         self._apart.setdefault(root_a, set()).add(root_b)
         self._apart.setdefault(root_b, set()).add(root_a)
 
+    def kept_apart(self, a: str, b: str) -> bool:
+        """Whether the clusters of ``a`` and ``b`` may not join (a judgement or a conflict)."""
+        return self.find(b) in self._apart.get(self.find(a), ())
+
     def join(self, a: str, b: str) -> bool:
         """Put ``a`` and ``b`` in one cluster; False if a ``not_same_as`` judgement keeps
         their clusters apart."""

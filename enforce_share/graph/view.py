@@ -5,7 +5,8 @@ the latest versions of actor records, not withdrawn. It follows the index's even
 arriving actor, match or edge is applied in place (union-find joins contract two nodes);
 a ``same_as`` judgement joins in place too. A retired record or a ``not_same_as`` cannot be
 undone in a union-find: the clusters it touches are formed again from the facts naming their
-members, judgements first, so a ``not_same_as`` is never overridden by the scorer. The rest
+members, judgements first, so a ``not_same_as`` is never overridden by the scorer; nor is a
+``same_as`` joining clusters the scorer kept apart. The rest
 of the graph stays as it is.
 """
 
@@ -66,7 +67,8 @@ class View:
         for kind, fact in events:
             if kind == "retired":
                 self._reform(self._named_by(fact))
-            elif kind == "judgement" and (not fact.same or self._pair(fact) in self.judged):
+            elif kind == "judgement" and (not fact.same or self._pair(fact) in self.judged
+                                          or self._refused(fact)):
                 self.judged.add(self._pair(fact))
                 self._reform(set(self._pair(fact)))
             else:
@@ -118,6 +120,16 @@ class View:
                 self._match(match)
         for edge in dict.fromkeys(fact for fact in named if isinstance(fact, Edge)):
             self._add_edge(edge)
+
+    def _refused(self, judgement: Judgement) -> bool:
+        """Whether a ``same_as`` would be refused in place: the scorer kept the two clusters
+        apart (registry numbers in conflict), which a judgement overrides, as in a replay
+        (judgements first)."""
+        pair = self._pair(judgement)
+        if len(pair) != 2:  # a record judged the same as itself
+            return False
+        a, b = pair
+        return a in self.order and b in self.order and self.clusters.kept_apart(a, b)
 
     def _judge_latest(self, judgements: Iterable[Judgement]) -> None:
         """Each pair's latest judgement, ``not_same_as`` ones first (no match undoes them)."""

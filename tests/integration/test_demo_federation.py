@@ -49,6 +49,11 @@ def test_federation_comes_up_syncs_and_goes_down(tmp_path) -> None:
             items = json.loads(response.read())["items"]
         assert len(items) == 5  # what the demo analyst sees, as the run command's hint says
         assert "analyst.token" in up.stdout
+        passwords = (Path(root) / "NZL" / "demo-users.txt")
+        assert stat.S_IMODE(passwords.stat().st_mode) == 0o600
+        for name, role, password in (line.split() for line in passwords.read_text().splitlines()):
+            assert f"{name} ({role}): {password}" in up.stdout  # make run prints them
+        assert f"NZL  http://127.0.0.1:{base + 4}/" in up.stdout
     finally:
         down = es("federation", "down", "--dir", root)
     assert down.returncode == 0

@@ -49,3 +49,30 @@ def test_updates_in_place_end_where_a_fresh_view_starts(seed: int) -> None:
     assert retired > 50 and judged_apart > 5  # the cases a union-find cannot undo in place
     for viewer, view in views.items():
         assert shape(view.update()) == shape(View.build(viewer, index))
+
+
+def test_a_same_as_after_a_registry_conflict_joins_as_a_fresh_view_does() -> None:
+    """Two records of one company whose registry numbers disagree (a keying error, say) are
+    kept apart by the scorer until an analyst says they are the same: the judgement wins,
+    in a view kept current as in one built from scratch (it was refused in place)."""
+    import uuid
+
+    def record(kind: str, body: dict, origin: str = "USA") -> dict:
+        return {"id": str(uuid.uuid4()), "type": kind, "origin": origin, "seq": 1,
+                "supersedes": None, "body": body,
+                "marking": {"tlp": "amber", "releasable_to": ["USA", "GBR"]}}
+
+    def actor(number: str, origin: str) -> dict:
+        return record("actor", {"kind": "company", "name": "Tekhno Treyd LLC",
+                                "countries": ["AM"], "identifiers": [
+                                    {"scheme": "company_number", "value": number}]}, origin)
+
+    index = GraphIndex()
+    one, two = actor("286.110.1234", "USA"), actor("999.999.9999", "GBR")
+    for draft in (one, two):
+        arrive(index, draft)
+    view = View.build("USA", index)
+    assert view.entity_of(one["id"]) != view.entity_of(two["id"])
+    arrive(index, record("link", {"from": one["id"], "to": two["id"], "relation": "same_as"}))
+    assert view.update().entity_of(one["id"]) == view.entity_of(two["id"])
+    assert shape(view) == shape(View.build("USA", index))
