@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +125,24 @@ def reset(membership: Membership = FOUNDING) -> None:
     global _current
     with _lock:
         _current = membership
+
+
+class _CurrentCodes(Sequence[str]):
+    """The member codes as a sequence that follows the document installed (for lists made
+    once, such as form choices and templates' globals, that must not freeze the members)."""
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return _current.codes[index]
+
+    def __len__(self) -> int:
+        return len(_current.codes)
+
+    def __repr__(self) -> str:
+        return f"CURRENT_CODES{_current.codes!r}"
+
+
+#: The member codes, live: iterating or testing membership asks the document installed.
+CURRENT_CODES: Sequence[str] = _CurrentCodes()
 
 
 def named(values: Iterable[str]) -> list[str]:

@@ -25,6 +25,11 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#3
 SEVERAL = "#555555"
 
 
+def colours() -> dict[str, str]:
+    """Each member agency's colour, in the members' order."""
+    return {code: PALETTE[index % len(PALETTE)] for index, code in enumerate(members.codes())}
+
+
 def colour(agency: str) -> str | None:
     """The colour of a member agency (None for a code that is no member's)."""
     codes = members.codes()

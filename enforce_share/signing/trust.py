@@ -163,6 +163,14 @@ class TrustRegistry:
         jws.verify(token, payload, key)
         return payload
 
+    def verify_held(self, record: dict[str, Any], token: str) -> bytes:
+        """Verify a record this node holds (its statement, if any, was checked when it was
+        stored): a key of its origin valid at its seq signed these bytes."""
+        self.entry(jws.header(token)["kid"]).check_usable(record["origin"], record["seq"])
+        payload = jws.canonical(record)
+        jws.verify(token, payload, self.entry(jws.header(token)["kid"]).key)
+        return payload
+
     def verify_checkpoint(self, statement: dict[str, Any], token: str) -> bytes:
         """Verify a checkpoint's signature by a key of its origin valid at its seq; return
         its JCS bytes."""

@@ -10,7 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from ..clock import timestamp
 from ..errors import Error, Unauthenticated
-from ..markings import AGENCIES, TLP_ORDER
+from ..markings import TLP_ORDER
+from ..members import CURRENT_CODES as AGENCIES
 from . import present
 from .access import csrf_token
 

@@ -15,7 +15,7 @@ from ..briefs.gather import Evidence, body
 from ..briefs.service import make_brief
 from ..errors import InvalidInput
 from ..graph.picture import draw
-from ..markings import AGENCIES
+from ..members import CURRENT_CODES as AGENCIES
 from ..records.drafts import Draft
 from ..records.service import record_view
 from ..search.query import Query

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..markings import AGENCIES
+from ..members import CURRENT_CODES as AGENCIES
 from ..records.schema import (
     ACTION_KINDS,
     ACTOR_KINDS,

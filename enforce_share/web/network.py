@@ -9,7 +9,7 @@ from flask import jsonify, render_template, request
 
 from ..access.roles import ANALYST
 from ..api.auth import audited, node
-from ..graph.picture import COLOURS, SEVERAL
+from ..graph.picture import SEVERAL, colours
 from ..records.fields import is_country
 from .access import me, page
 from .blueprint import bp
@@ -32,7 +32,7 @@ def network(record_id: str) -> Any:
     centre, near = node().graph.neighbourhood(me().agency, record_id, 1)  # 404 if unseen
     audited(records=list(near.nodes[centre]["members"]))
     return render_template("network.html", record_id=record_id, hops=_hops(2),
-                           name=near.nodes[centre]["name"], colours=COLOURS, several=SEVERAL,
+                           name=near.nodes[centre]["name"], colours=colours(), several=SEVERAL,
                            area="network")
 
 

@@ -36,10 +36,10 @@ def new_since_last_look(node: Node, user: str, viewer: str) -> dict[int, int]:
 
 
 def signature_check(node: Node, signed: dict[str, Any]) -> str | None:
-    """Why a signed record does not verify against the trust registry now, or None if it
-    does (key trusted for its origin and valid when signed, signature over its bytes)."""
+    """Why a signed record held here does not verify against the trust registry now, or
+    None if it does (a key of its origin valid at its seq, signature over its bytes)."""
     try:
-        node.registry().verify_record(signed["record"], signed["jws"])
+        node.registry().verify_held(signed["record"], signed["jws"])
     except VerificationError as exc:
         return exc.message
     return None

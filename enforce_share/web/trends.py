@@ -14,7 +14,7 @@ from flask import jsonify, render_template, url_for
 
 from ..access.roles import ANALYST
 from ..api.auth import node
-from ..graph.picture import COLOURS
+from ..graph.picture import colour
 from ..node import Node
 from ..records.service import records_page
 from .access import me, page
@@ -56,7 +56,7 @@ def _chart(key: str, title: str, records: list[dict[str, Any]],
             totals.update(found)
     labels = _months(sorted(per_month))[-MONTHS:]
     top = [value for value, _ in totals.most_common(SERIES)]
-    series = [{"name": label(value), "value": value, "colour": COLOURS.get(value),
+    series = [{"name": label(value), "value": value, "colour": colour(value),
                "counts": [per_month[m][value] for m in labels],
                "url": _search({**search, filter_name: value})} for value in top]
     rest = [sum(count for value, count in per_month[m].items() if value not in top)

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from enforce_share.partners import add_partner
 from enforce_share.records.drafts import Draft
 from enforce_share.records.models import Record
+from enforce_share.signing import authority
 
-from ..conftest import postgresql_is_slow, relay
+from ..conftest import postgresql_is_slow, relay, root_of
 
 pytestmark = postgresql_is_slow
 HOSTILE_NAME = '<img src=x onerror="alert(1)">Hostile Trading'
@@ -186,6 +187,17 @@ def test_a_withdrawn_record_says_by_whom_and_why(analyst, node, drafts) -> None:
     page = analyst.get(f"/records/{actor.id}")
     assert page.status_code == 410
     assert "Withdrawn by GBR" in page.text and "Reported in error" in page.text
+
+
+def test_a_disavowed_record_is_shown_so_and_found_by_no_search(analyst, node, drafts) -> None:
+    """Issue 15: what a stolen key signed stays readable, marked, and is never current."""
+    stolen = node.add_records([drafts("actor", name="Stolen Key Trading")])[0]
+    node.publish_statement(authority.sign(node.draft_disavowal(
+        stolen.kid, [(stolen.seq, stolen.seq)], "key copied from a laptop"), root_of(node)))
+    page = analyst.get(f"/records/{stolen.id}")
+    assert page.status_code == 200 and "Disavowed by GBR" in page.text
+    assert "key copied from a laptop" in page.text and "verified" in page.text
+    assert "Stolen Key Trading" not in analyst.get("/search?name=Stolen").text
 
 
 def test_records_found_are_added_to_a_case_as_its_new_version(analyst, node, drafts) -> None:
