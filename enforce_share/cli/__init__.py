@@ -14,7 +14,22 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import Error, VerificationError
 from ..records.verify import first_problem
-from . import access, brief, bundle, demo, export, graph, node, records, schemas, search, sync
+from . import (
+    access,
+    brief,
+    bundle,
+    demo,
+    export,
+    graph,
+    lists,
+    node,
+    public,
+    records,
+    schemas,
+    screen,
+    search,
+    sync,
+)
 
 
 class NodeGroup(click.Group):
@@ -49,8 +64,10 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     ctx.obj = data_dir
 
 
+# One module per command group.
 for command in (node.init, node.db, node.serve, node.keys, records.record, sync.partners,
                 sync.sync, sync.scheduler, bundle.bundle, access.users, access.audit,
                 search.search, graph.resolve, graph.graph, brief.brief, export.export,
-                demo.federation, demo.generate, schemas.schemas):  # one module per command group
+                demo.federation, demo.generate, schemas.schemas, lists.lists, screen.screen,
+                public.public):
     main.add_command(command)

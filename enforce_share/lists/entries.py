@@ -37,7 +37,7 @@ class ListFormatError(InvalidInput):
     code = "invalid_list"
 
     def __init__(self, where: str, problem: str) -> None:
-        super().__init__(f"{where}: {problem}", {"file": [f"{where}: {problem}"]})
+        super().__init__(f"{where}: {problem}")
         self.where, self.problem = where, problem
 
 
