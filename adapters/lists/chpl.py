@@ -24,7 +24,7 @@ def read(files: Sequence[ListFile]) -> ParsedList:
     if len(files) != 1:
         raise ListFormatError(", ".join(f.name for f in files), "give one CSV file")
     (file,) = files
-    reader = csv.DictReader(io.StringIO(text_of(file), newline=""))
+    reader = csv.DictReader(io.StringIO(text_of(file), newline=""), strict=True)
     if not {"tier", "hs6"} <= set(reader.fieldnames or ()):
         raise ListFormatError(f"{file.name} line 1", "not the CHPL (tier, hs6, group)")
     entries: dict[str, Entry] = {}

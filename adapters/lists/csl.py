@@ -86,7 +86,7 @@ def _json(file: ListFile, text: str) -> tuple[list[tuple[str, dict[str, Any]]], 
 
 
 def _csv(file: ListFile, text: str) -> list[tuple[str, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     if not {"_id", "source", "name"} <= set(reader.fieldnames or ()):
         raise ListFormatError(f"{file.name} line 1", "not a Consolidated Screening List CSV "
                                                     "(_id, source, name...)")

@@ -83,7 +83,7 @@ def read(files: Sequence[ListFile]) -> ParsedList:
 def _rows(file: ListFile) -> list[list[str]]:
     """The rows of one file, every one of the same width; a short row (a truncated file)
     names its line."""
-    reader = csv.reader(io.StringIO(text_of(file, "latin-1"), newline=""))
+    reader = csv.reader(io.StringIO(text_of(file, "latin-1"), newline=""), strict=True)
     rows: list[list[str]] = []
     try:
         for row in reader:

@@ -55,7 +55,7 @@ def read(files: Sequence[ListFile]) -> ParsedList:
 
 
 def _table(file: ListFile) -> tuple[str, list[tuple[int, dict[str, str]]]]:
-    reader = csv.DictReader(io.StringIO(text_of(file), newline=""))
+    reader = csv.DictReader(io.StringIO(text_of(file), newline=""), strict=True)
     header = set(reader.fieldnames or ())
     role = next((role for role, needed in HEADERS.items() if needed <= header), None)
     if role is None:

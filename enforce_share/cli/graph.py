@@ -76,8 +76,9 @@ def paths(ctx: click.Context, actor: str, to: str, country: str | None,
     found = service.paths(view, actor, to, country, list_name, max_hops, 10)
     audited(ctx, "graph paths", records=[actor])
     for path in found:
-        click.echo(" -> ".join(f"{step['name']} [{', '.join(step['agencies'])}]"
-                               for step in path))
+        click.echo(" -> ".join(f"{step['name']} [{', '.join(step['agencies'])}" + (
+            f"; listed: {', '.join(step['listings'])}" if step["listings"] else "") + "]"
+            for step in path))
     click.echo(f"{len(found)} paths")
 
 
