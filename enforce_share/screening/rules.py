@@ -100,7 +100,11 @@ def listed_party(facts: Facts) -> list[Flag]:
 
 def violation_role(facts: Facts) -> list[Flag]:
     flags = []
+    seen: set[tuple[int, str]] = set()
     for index, match, entity in _accepted(facts):
+        if (index, match["entity"] or match["id"]) in seen:
+            continue  # an entity's other member: its violations are the entity's
+        seen.add((index, match["entity"] or match["id"]))
         members = set(entity.get("members", ())) | {match["id"]}
         cited = [(vid, role) for vid in entity.get("violations", ())
                  for actor, role in facts.violations.get(vid, {}).get("roles", ())
