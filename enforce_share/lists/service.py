@@ -67,7 +67,8 @@ def describe_entries(session: Session, graph_ids: Iterable[str]) -> dict[str, di
     rows = {number for graph in graph_ids if (number := row_id(graph)) is not None}
     if not rows:
         return {}
-    return {graph_id(row.id): {"source": row.source, "list": SOURCES[row.source],
+    return {graph_id(row.id): {"source": row.source, "list": next(
+        (listing["list"] for listing in row.body.get("listings", ())), SOURCES[row.source]),
                                "key": row.key, "name": row.name, "kind": row.kind,
                                "listings": row.body.get("listings", []),
                                "countries": row.body.get("countries", []),
