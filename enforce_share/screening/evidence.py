@@ -23,8 +23,9 @@ from ..search.query import Query
 
 #: Violation types that say goods went through a third country on purpose.
 TRANSSHIPPING = ("transshipment", "reexport_diversion")
-#: Records of a country read at most, per kind, as evidence that it is a transshipment hub.
-EVIDENCE_READ = 200
+#: Records of a country read at most, per kind, as evidence that it is a transshipment hub
+#: (the newest; a flag cites them, it need not count every one).
+EVIDENCE_READ = 25
 
 
 def _current(session: Session, ids: Iterable[str], viewer: str) -> list[Record]:

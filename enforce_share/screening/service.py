@@ -9,17 +9,20 @@ against.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..lists.entries import row_id
 from ..lists.models import ListImport
 from ..lists.service import chpl_tiers, describe_entries
 from ..markings import combined
+from ..search.models import SearchHead
 from . import evidence, rules
 from .request import party_body
 
@@ -66,12 +69,12 @@ def _group(node: Node, requests: list[dict[str, Any]], viewer: str, today: date,
         cases = evidence.cases(session, set(violations) | members, viewer)
         actors = evidence.records(session, {m for m in matched if row_id(m) is None}, viewer)
         listed = describe_entries(session, matched)
-        chpl = chpl_tiers(session)
-        held = _lists_held(session)
-    wanted = {c for request in requests for c in rules.transit_countries(request)}
-    transit = evidence.transshipment(partial(node.search, viewer=viewer), wanted) if any(
+        chpl, held = _REFERENCE.of(session, node.config.db_url)
+        stamp = session.scalar(select(SearchHead.stamp).where(SearchHead.id == 1)) or 0
+    wanted = {c for request in requests for c in rules.transit_countries(request)} if any(
         _tier(item, chpl) in rules.HIGH_PRIORITY_TIERS for request in requests
-        for item in request.get("items", ())) else {}
+        for item in request.get("items", ())) else set()
+    transit = _TRANSIT.of(node, viewer, stamp, wanted)
     answers, start = [], 0
     for request in requests:
         mine = found[start:start + len(request["parties"])]
@@ -94,11 +97,52 @@ def _item(item: dict[str, Any], chpl: dict[str, dict[str, str]]) -> dict[str, An
     return {**item, "chpl": {"hs6": item["hs_code"][:6], **tier} if tier else None}
 
 
-def _lists_held(session: Any) -> list[dict[str, Any]]:
-    latest = select(func.max(ListImport.id)).group_by(ListImport.source)
-    return [{"source": row.source, "published": row.published, "imported": row.imported}
-            for row in session.scalars(select(ListImport).where(ListImport.id.in_(latest))
-                                       .order_by(ListImport.source))]
+class _Reference:
+    """The CHPL and the lists' provenance, read again only after an import (per process)."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[str, int], tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+
+    def of(self, session: Session, database: str
+           ) -> tuple[dict[str, dict[str, str]], list[dict[str, Any]]]:
+        head = session.scalar(select(func.max(ListImport.id))) or 0
+        found = self._held.get((database, head))
+        if found is None:
+            latest = select(func.max(ListImport.id)).group_by(ListImport.source)
+            held = [{"source": row.source, "published": row.published,
+                     "imported": row.imported}
+                    for row in session.scalars(select(ListImport).where(
+                        ListImport.id.in_(latest)).order_by(ListImport.source))]
+            found = self._held[(database, head)] = (chpl_tiers(session), held)
+            if len(self._held) > 16:
+                self._held.pop(next(iter(self._held)))
+        return found
+
+
+class _Transit:
+    """Transshipment evidence per viewer and country, read again only once records changed
+    (the search stamp moved): every screened route asks it."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._held: OrderedDict[tuple[str, str, int, str], list[dict[str, Any]]] = (
+            OrderedDict())
+        self._size = size
+
+    def of(self, node: Node, viewer: str, stamp: int, countries: set[str]
+           ) -> dict[str, list[dict[str, Any]]]:
+        database = node.config.db_url
+        missing = {c for c in countries if (database, viewer, stamp, c) not in self._held}
+        if missing:
+            found = evidence.transshipment(partial(node.search, viewer=viewer), missing)
+            for country in missing:
+                self._held[(database, viewer, stamp, country)] = found.get(country, [])
+                if len(self._held) > self._size:
+                    self._held.popitem(last=False)
+        return {c: records for c in countries
+                if (records := self._held[(database, viewer, stamp, c)])}
+
+
+_REFERENCE, _TRANSIT = _Reference(), _Transit()
 
 
 def _answer(facts: rules.Facts, cases: dict[str, list[dict[str, Any]]],
