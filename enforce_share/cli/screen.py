@@ -14,6 +14,7 @@ import click
 from tqdm import tqdm
 
 from ..errors import InvalidInput
+from ..node import Node
 from ..screening import rows
 from ..screening.request import parse
 from ..screening.service import GROUP, screen_many
@@ -64,7 +65,7 @@ def _csv_requests(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise InvalidInput(f"{path} is not UTF-8 text (byte {exc.start})") from exc
 
 
-def _answers(node: Any, requests: Iterator[dict[str, Any]], viewer: str,
+def _answers(node: Node, requests: Iterator[dict[str, Any]], viewer: str,
              progress: Any) -> Iterator[dict[str, Any]]:
     """Answers in order, screened a group at a time (``progress`` told of each request)."""
     group: list[dict[str, Any]] = []
