@@ -26,6 +26,7 @@ from .common import (
     clean,
     countries,
     iso_date,
+    only,
     published_from_name,
 )
 
@@ -41,9 +42,7 @@ _ITEMS = re.compile(r"(?:^|\s)[a-z]\)\s+")
 
 def read(files: Sequence[ListFile]) -> ParsedList:
     """The list of one workbook."""
-    if len(files) != 1:
-        raise ListFormatError(", ".join(f.name for f in files), "give one xlsx file")
-    (file,) = files
+    file = only(files, "xlsx")
     rows = _rows(file)
     grouped: dict[str, list[tuple[int, tuple[Any, ...]]]] = {}
     for line, row in rows:

@@ -14,17 +14,12 @@ from xml.etree.ElementTree import Element
 
 from enforce_share.lists.entries import SOURCES, Entry, ListFile, ListFormatError, ParsedList
 
-from .common import actor_body, child_text, children, clean, local, published_from_name, xml_root
+from .common import actor_body, child_text, children, clean, published_from_name, xml_document
 
 
 def read(files: Sequence[ListFile]) -> ParsedList:
     """The list of one SEMA XML file."""
-    if len(files) != 1:
-        raise ListFormatError(", ".join(f.name for f in files), "give one XML file")
-    (file,) = files
-    root = xml_root(file)
-    if local(root.tag) != "data-set":
-        raise ListFormatError(f"{file.name} <{local(root.tag)}>", "not a SEMA data-set")
+    file, root = xml_document(files, "data-set", "a SEMA data-set")
     entries: dict[str, Entry] = {}
     for number, element in enumerate(children(root, "record"), 1):
         entry = _entry(file, number, element)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from enforce_share.lists.entries import Entry, ListFile, ListFormatError, ParsedList
 
-from .common import clean, published_from_name, text_of
+from .common import clean, only, published_from_name, text_of
 
 TIERS = ("1", "2", "3.A", "3.B", "4.A", "4.B")
 _HS6 = re.compile(r"^[0-9]{6}$")
@@ -21,9 +21,7 @@ _HS6 = re.compile(r"^[0-9]{6}$")
 
 def read(files: Sequence[ListFile]) -> ParsedList:
     """The CHPL of one CSV file."""
-    if len(files) != 1:
-        raise ListFormatError(", ".join(f.name for f in files), "give one CSV file")
-    (file,) = files
+    file = only(files, "CSV")
     reader = csv.DictReader(io.StringIO(text_of(file), newline=""), strict=True)
     if not {"tier", "hs6"} <= set(reader.fieldnames or ()):
         raise ListFormatError(f"{file.name} line 1", "not the CHPL (tier, hs6, group)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -73,6 +73,23 @@ def xml_root(file: ListFile) -> ElementTree.Element:
         line, column = exc.position
         raise ListFormatError(f"{file.name} line {line} column {column}",
                               f"not well-formed XML ({str(exc).split(':')[0]})") from exc
+
+
+def only(files: Sequence[ListFile], what: str) -> ListFile:
+    """The one file a reader of a single-file format was given."""
+    if len(files) != 1:
+        raise ListFormatError(", ".join(file.name for file in files), f"give one {what} file")
+    return files[0]
+
+
+def xml_document(files: Sequence[ListFile], root: str, what: str
+                 ) -> tuple[ListFile, ElementTree.Element]:
+    """The one XML file given and its root element, which must be ``root``."""
+    file = only(files, "XML")
+    element = xml_root(file)
+    if local(element.tag) != root:
+        raise ListFormatError(f"{file.name} <{local(element.tag)}>", f"not {what}")
+    return file, element
 
 
 def local(tag: str) -> str:

@@ -27,6 +27,7 @@ from .common import (
     clean,
     countries,
     iso_date,
+    only,
     published_from_name,
     text_of,
 )
@@ -47,9 +48,7 @@ EXTRA = ("programs", "federal_register_notice", "license_requirement", "license_
 
 def read(files: Sequence[ListFile]) -> ParsedList:
     """The list of one JSON or CSV download."""
-    if len(files) != 1:
-        raise ListFormatError(", ".join(f.name for f in files), "give one JSON or CSV file")
-    (file,) = files
+    file = only(files, "JSON or CSV")
     text = text_of(file)
     results, published = (_json(file, text) if text.lstrip().startswith("{")
                           else (_csv(file, text), None))

@@ -23,8 +23,7 @@ from .common import (
     clean,
     country_code,
     iso_date,
-    local,
-    xml_root,
+    xml_document,
 )
 from .ofac_csv import identifiers_of
 
@@ -34,12 +33,7 @@ KINDS = {"Entity": "company", "Individual": "person", "Vessel": "vessel",
 
 def read(files: Sequence[ListFile]) -> ParsedList:
     """The SDN list of one SDN.XML file."""
-    if len(files) != 1:
-        raise ListFormatError(", ".join(f.name for f in files), "give one SDN.XML file")
-    (file,) = files
-    root = xml_root(file)
-    if local(root.tag) != "sdnList":
-        raise ListFormatError(f"{file.name} <{local(root.tag)}>", "not an sdnList document")
+    file, root = xml_document(files, "sdnList", "an sdnList document")
     info = next(children(root, "publshInformation"), None)
     published = (iso_date(child_text(info, "Publish_Date"), ("%m/%d/%Y",))
                  if info is not None else None)

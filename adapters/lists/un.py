@@ -24,7 +24,7 @@ from .common import (
     country_code,
     identifier,
     local,
-    xml_root,
+    xml_document,
 )
 
 GROUPS = (("INDIVIDUALS", "INDIVIDUAL", "person"), ("ENTITIES", "ENTITY", "company"))
@@ -33,12 +33,7 @@ ADDRESS_PARTS = ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")
 
 def read(files: Sequence[ListFile]) -> ParsedList:
     """The list of one consolidated XML file."""
-    if len(files) != 1:
-        raise ListFormatError(", ".join(f.name for f in files), "give one XML file")
-    (file,) = files
-    root = xml_root(file)
-    if local(root.tag) != "CONSOLIDATED_LIST":
-        raise ListFormatError(f"{file.name} <{local(root.tag)}>", "not a CONSOLIDATED_LIST")
+    file, root = xml_document(files, "CONSOLIDATED_LIST", "a CONSOLIDATED_LIST")
     entries = []
     for group, item, kind in GROUPS:
         for holder in children(root, group):

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import batches
@@ -61,26 +61,6 @@ def violations(session: Session, ids: Iterable[str], viewer: str) -> dict[str, d
 def records(session: Session, ids: Iterable[str], viewer: str) -> dict[str, Record]:
     """Rows of the records ``ids`` the viewer may see, not withdrawn."""
     return {row.id: row for row in _current(session, ids, viewer)}
-
-
-def cases(session: Session, ids: Iterable[str], viewer: str) -> dict[str, list[dict[str, Any]]]:
-    """Record id -> the cases (latest versions the viewer may see) that list it."""
-    wanted = sorted({i for i in ids if is_record_id(i)})
-    found: dict[str, list[dict[str, Any]]] = {}
-    for batch in batches(wanted, 100):
-        rows = session.scalars(select(Record).where(
-            Record.type == "case", visible_to(viewer), Record.withdrawn_by.is_(None),
-            Record.superseded_by.is_(None),
-            or_(*(Record.canonical.contains(record_id) for record_id in batch))))
-        for row in rows:
-            body = json.loads(row.canonical)["body"]
-            listed = set(body.get("records", ())) & set(batch)
-            for record_id in listed:
-                found.setdefault(record_id, []).append({
-                    "id": row.id, "origin": row.origin, "title": body["title"],
-                    "status": body["status"], "lead_agency": body["lead_agency"],
-                    "marking": marking(row)})
-    return found
 
 
 def transshipment(find: Callable[[Query], Results], countries: Iterable[str]

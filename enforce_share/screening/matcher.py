@@ -15,8 +15,8 @@ from ..entities.blocking import MAX_BLOCK, MAX_WORD_BLOCK, candidate_pairs, keys
 from ..entities.profile import Profile, profile
 from ..entities.scoring import THRESHOLD, Match, Rarity, compare
 
-__all__ = ["ACCEPT", "Match", "Profile", "Rarity", "blocking_keys", "pairs", "profile_of",
-           "score", "shared_identifiers", "usable"]
+__all__ = ["ACCEPT", "Match", "Profile", "Rarity", "blocking_keys", "may_share", "pairs",
+           "profile_of", "score", "shared_identifiers", "usable"]
 
 #: A match at least this strong is the same entity (as resolution accepts it).
 ACCEPT = THRESHOLD
@@ -46,6 +46,14 @@ def score(a: Profile, b: Profile, rarity: Rarity | None = None) -> Match:
 def pairs(profiles: Sequence[Profile]) -> set[tuple[int, int]]:
     """Index pairs of ``profiles`` worth scoring (shared blocking keys)."""
     return candidate_pairs(profiles)
+
+
+def may_share(a: Profile, b: Profile) -> bool:
+    """Whether two profiles hold a registry number, a contact or two address numbers in
+    common (cheaper than scoring them: see ``shared_identifiers`` for what they share)."""
+    return bool(a.contacts & b.contacts or len(a.address_numbers & b.address_numbers) >= 2
+                or any(values & b.registration.get(scheme, frozenset())
+                       for scheme, values in a.registration.items()))
 
 
 def shared_identifiers(match: Match) -> list[str]:

@@ -34,12 +34,15 @@ def _party(view: View, body: dict[str, Any], limit: int) -> dict[str, Any]:
     party = matcher.profile_of("party", body)
     scored = []
     for candidate in candidates(index, party):
-        if not view.sees(candidate):
-            continue
-        match = matcher.score(party, index.actors[candidate].profile, index.rarity)
-        shared = matcher.shared_identifiers(match)
-        if match.score >= MIN_SCORE or shared:
-            scored.append((match, shared, candidate))
+        other = index.actors[candidate].profile
+        linked = matcher.may_share(party, other)
+        if (other.kind != party.kind and not linked) or not view.sees(candidate):
+            continue  # another kind scores 0: only what they share could matter
+        match = matcher.score(party, other, index.rarity)
+        if match.score >= MIN_SCORE or linked:
+            shared = matcher.shared_identifiers(match)
+            if match.score >= MIN_SCORE or shared:
+                scored.append((match, shared, candidate))
     scored.sort(key=lambda found: (-found[0].score, found[2]))
     kept = scored[:limit] + [found for found in scored[limit:] if found[1]][:limit]
     matches, entities = [], {}

@@ -24,6 +24,7 @@ from ..lists.service import chpl_tiers, describe_entries
 from ..markings import combined
 from ..search.models import SearchHead
 from . import evidence, rules
+from .cases import case_index
 from .request import party_body
 
 if TYPE_CHECKING:
@@ -66,7 +67,9 @@ def _group(node: Node, requests: list[dict[str, Any]], viewer: str, today: date,
     members = {m for entity in entities for m in entity["members"] if row_id(m) is None}
     with node.reading() as session:
         violations = evidence.violations(session, cited, viewer)
-        cases = evidence.cases(session, set(violations) | members, viewer)
+        found_cases = case_index(node.config.db_url)
+        found_cases.refresh(session)
+        cases = found_cases.listing(set(violations) | members, viewer)
         actors = evidence.records(session, {m for m in matched if row_id(m) is None}, viewer)
         listed = describe_entries(session, matched)
         chpl, held = _REFERENCE.of(session, node.config.db_url)
