@@ -49,11 +49,16 @@ class ScreenEntitySchema(Schema):
     listings = fields.List(fields.String(), required=True)
     roles = fields.List(fields.String(), required=True)
     violations = fields.List(fields.Dict(), required=True, metadata={
-        "description": "Shared violations it appears in: id, origin, title, status, "
-                       "detected_on, violation_types, route, roles, marking."})
+        "description": "Shared violations it appears in (at most 20, those it was "
+                       "intermediary or consignee in first): id, origin, title, status, "
+                       "detected_on, violation_types, route, roles (every party's), "
+                       "roles_here (its own), marking."})
+    violation_count = fields.Integer(required=True, metadata={
+        "description": "Every shared violation the caller may see that it appears in."})
     cases = fields.List(fields.Dict(), required=True, metadata={
-        "description": "Cases listing its records or violations: id, origin, title, status, "
-                       "lead_agency, marking."})
+        "description": "Cases listing its records or violations (at most 20): id, origin, "
+                       "title, status, lead_agency, marking."})
+    case_count = fields.Integer(required=True)
 
 
 class ScreenPartyAnswerSchema(Schema):

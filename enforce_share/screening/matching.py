@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..graph.facts import Edge
 from ..graph.index import GraphIndex
 from ..graph.view import View
 from . import matcher
@@ -54,9 +55,25 @@ def _party(view: View, body: dict[str, Any], limit: int) -> dict[str, Any]:
                         "shared": shared, "reference": index.held[candidate].reference,
                         "listings": list(actor.listings), "entity": entity})
         if entity is not None and entity not in entities:
-            entities[entity] = {**view.entity(entity), "violations": sorted(
-                view.graph.nodes[entity]["violations"])}
+            shown = view.entity(entity)
+            entities[entity] = {**shown, "violations": violation_roles(view, shown["members"])}
     return {"matches": matches, "entities": entities}
+
+
+def violation_roles(view: View, members: list[str]) -> dict[str, list[str]]:
+    """Violation id -> the roles the entity's members had in it, of the violations the
+    viewer sees (from the graph's facts: no record is read)."""
+    roles: dict[str, set[str]] = {}
+    for member in members:
+        for version in view.index.versions(member):
+            for fact in view.index.touching.get(version, ()):
+                if isinstance(fact, Edge) and fact.kind == "violation" and view.sees(
+                        fact.record):
+                    left, right = fact.detail.split(">")
+                    found = roles.setdefault(fact.record, set())
+                    found.update(role for role, end in ((left, fact.a), (right, fact.b))
+                                 if end == version)
+    return {violation: sorted(found) for violation, found in sorted(roles.items())}
 
 
 def candidates(index: GraphIndex, party: matcher.Profile) -> list[str]:

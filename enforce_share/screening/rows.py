@@ -87,8 +87,8 @@ def result_row(line: int, answer: dict[str, Any]) -> list[str]:
              best["name"] if best else "", f"{best['score']:.2f}" if best else "",
              str(best["accepted"]).lower() if best else "", best["kind"] if best else "",
              "; ".join(listed), best["entity"] or "" if best else "",
-             str(len(entity["violations"])) if entity else "0",
-             str(len(entity["cases"])) if entity else "0",
+             str(entity["violation_count"]) if entity else "0",
+             str(entity["case_count"]) if entity else "0",
              "; ".join(f["rule"] for f in flags), " | ".join(f["message"] for f in flags)]
     return [safe(cell) for cell in cells]
 

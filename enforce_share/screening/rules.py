@@ -34,9 +34,10 @@ class Facts:
     """One request's facts, all visible to the caller."""
 
     request: dict[str, Any]
-    parties: list[dict[str, Any]]  # per party: matches and entities (matching.py)
+    #: Per party: its matches and their entities, each with its members' roles in the shared
+    #: violations the caller may see (``matching.py``).
+    parties: list[dict[str, Any]]
     items: list[dict[str, Any]]  # per item: its CHPL tier, if any
-    violations: dict[str, dict[str, Any]]  # violation id -> what it says
     transit: dict[str, list[dict[str, Any]]]  # country -> records showing goods through it
     sanctioned: tuple[str, ...]
     today: date
@@ -105,10 +106,8 @@ def violation_role(facts: Facts) -> list[Flag]:
         if (index, match["entity"] or match["id"]) in seen:
             continue  # an entity's other member: its violations are the entity's
         seen.add((index, match["entity"] or match["id"]))
-        members = set(entity.get("members", ())) | {match["id"]}
-        cited = [(vid, role) for vid in entity.get("violations", ())
-                 for actor, role in facts.violations.get(vid, {}).get("roles", ())
-                 if actor in members and role in VIOLATION_ROLES]
+        cited = [(violation, role) for violation, roles in entity.get("violations", {}).items()
+                 for role in roles if role in VIOLATION_ROLES]
         if cited:
             name = facts.request["parties"][index]["name"]
             roles = sorted({role for _, role in cited})

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 GROUP = 200
 LIMIT = 10  # matches shown per party
+SHOWN = 20  # violations, and cases, shown per entity (all are counted)
 
 
 def screen(node: Node, request: dict[str, Any], viewer: str, today: date | None = None
@@ -63,13 +64,14 @@ def _group(node: Node, requests: list[dict[str, Any]], viewer: str, today: date,
     found = node.graph.screen(viewer, bodies, LIMIT)
     entities = [entity for party in found for entity in party["entities"].values()]
     matched = {match["id"] for party in found for match in party["matches"]}
-    cited = {v for entity in entities for v in entity["violations"]}
-    members = {m for entity in entities for m in entity["members"] if row_id(m) is None}
+    cited = {v for entity in entities for v in _shown(entity["violations"])}
+    named = {m for entity in entities for m in [*entity["members"], *entity["violations"]]
+             if row_id(m) is None}
     with node.reading() as session:
         violations = evidence.violations(session, cited, viewer)
         found_cases = case_index(node.config.db_url)
         found_cases.refresh(session)
-        cases = found_cases.listing(set(violations) | members, viewer)
+        cases = found_cases.listing(named, viewer)
         actors = evidence.records(session, {m for m in matched if row_id(m) is None}, viewer)
         listed = describe_entries(session, matched)
         chpl, held = _REFERENCE.of(session, node.config.db_url)
@@ -83,12 +85,18 @@ def _group(node: Node, requests: list[dict[str, Any]], viewer: str, today: date,
         mine = found[start:start + len(request["parties"])]
         start += len(request["parties"])
         facts = rules.Facts(request, mine, [_item(item, chpl) for item in request.get(
-            "items", ())], violations, transit, tuple(node.config.sanctioned_destinations),
-            today)
-        answers.append(_answer(facts, cases, actors, listed, held, chpl))
+            "items", ())], transit, tuple(node.config.sanctioned_destinations), today)
+        answers.append(_answer(facts, violations, cases, actors, listed, held, chpl))
         if progress:
             progress(len(request["parties"]))
     return answers
+
+
+def _shown(roles: dict[str, list[str]]) -> list[str]:
+    """The violations of an entity an answer shows (``SHOWN`` at most): those its members
+    were intermediary or consignee in first, as the red flags cite them."""
+    return sorted(roles, key=lambda v: (not set(roles[v]) & set(rules.VIOLATION_ROLES), v)
+                  )[:SHOWN]
 
 
 def _tier(item: dict[str, Any], chpl: dict[str, dict[str, str]]) -> str | None:
@@ -148,7 +156,8 @@ class _Transit:
 _REFERENCE, _TRANSIT = _Reference(), _Transit()
 
 
-def _answer(facts: rules.Facts, cases: dict[str, list[dict[str, Any]]],
+def _answer(facts: rules.Facts, violations: dict[str, dict[str, Any]],
+            cases: dict[str, list[dict[str, Any]]],
             actors: dict[str, Any], listed: dict[str, dict[str, Any]],
             held: list[dict[str, Any]], chpl: dict[str, Any]) -> dict[str, Any]:
     parties, used = [], []
@@ -170,11 +179,15 @@ def _answer(facts: rules.Facts, cases: dict[str, list[dict[str, Any]]],
             matches.append(shown)
         entities = []
         for entity in found["entities"].values():
-            cited = [facts.violations[v] for v in entity["violations"] if v in facts.violations]
-            named = {c["id"]: c for member in [*entity["members"], *(v["id"] for v in cited)]
+            roles = entity["violations"]
+            cited = [{**violations[v], "roles_here": roles[v]} for v in _shown(roles)
+                     if v in violations]
+            named = {c["id"]: c for member in [*entity["members"], *roles]
                      for c in cases.get(member, ())}
-            used += [v["marking"] for v in cited] + [c["marking"] for c in named.values()]
-            entities.append({**entity, "violations": cited, "cases": list(named.values())})
+            shown_cases = sorted(named.values(), key=lambda c: c["id"])[:SHOWN]
+            used += [v["marking"] for v in cited] + [c["marking"] for c in shown_cases]
+            entities.append({**entity, "violations": cited, "violation_count": len(roles),
+                             "cases": shown_cases, "case_count": len(named)})
         parties.append({"index": index, "name": party["name"],
                         **({"reference": party["reference"]} if "reference" in party else {}),
                         "matches": matches, "entities": entities})

@@ -21,23 +21,23 @@ def match(candidate: str = A1, *, score: float = 0.9, shared: list[str] | None =
 
 
 def entity(members: list[str] | None = None, listings: list[str] | None = None,
-           violations: list[str] | None = None) -> dict[str, Any]:
+           violations: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {"id": A1, "name": "Tekhno Treyd LLC", "members": members or [A1],
             "agencies": ["GBR"], "countries": ["AM"], "listings": listings or [], "roles": [],
-            "violations": violations or []}
+            "violations": violations or {}}
 
 
 def facts(matches: list[dict] | None = None, entities: dict | None = None, *,
           party: dict | None = None, items: list[dict] | None = None,
           route: list[str] | None = None, destination: str | None = None,
-          violations: dict | None = None, transit: dict | None = None) -> rules.Facts:
+          transit: dict | None = None) -> rules.Facts:
     request: dict[str, Any] = {"parties": [party or {"name": "Techno Trade", "kind": "company"}]}
     if route:
         request["route"] = route
     if destination:
         request["destination"] = destination
     return rules.Facts(request, [{"matches": matches or [], "entities": entities or {}}],
-                       items or [], violations or {}, transit or {}, ("RU", "BY"), TODAY)
+                       items or [], transit or {}, ("RU", "BY"), TODAY)
 
 
 def raised(rule, found: rules.Facts) -> list[dict[str, Any]]:
@@ -56,18 +56,16 @@ def test_a_weak_match_to_a_listed_entity_or_a_strong_one_to_an_unlisted_is_not()
 
 
 def test_the_intermediary_of_a_shared_violation_is_flagged() -> None:
-    said = {V1: {"roles": [[A1, "intermediary"], [A2, "end_user"]]}}
-    found = raised(rules.violation_role, facts([match()], {A1: entity(violations=[V1])},
-                                               violations=said))
+    found = raised(rules.violation_role, facts([match()], {A1: entity(violations={
+        V1: ["intermediary"]})}))
     assert found[0]["evidence"] == {"entity": A1, "violations": [V1], "roles": ["intermediary"]}
 
 
-def test_an_exporter_or_a_violation_the_caller_may_not_see_raises_nothing() -> None:
-    exporter = {V1: {"roles": [[A1, "exporter"]]}}
-    assert not rules.violation_role(facts([match()], {A1: entity(violations=[V1])},
-                                          violations=exporter))
-    assert not rules.violation_role(facts([match()], {A1: entity(violations=[V1])},
-                                          violations={}))  # not visible: not in the facts
+def test_an_exporter_or_a_weak_match_raises_nothing() -> None:
+    assert not rules.violation_role(facts([match()], {A1: entity(violations={
+        V1: ["exporter"]})}))
+    assert not rules.violation_role(facts([match(score=0.6)], {A1: entity(violations={
+        V1: ["consignee"]})}))
 
 
 def test_sharing_a_phone_with_a_listed_entry_is_flagged_whatever_the_name() -> None:
@@ -82,6 +80,8 @@ def test_sharing_with_an_actor_neither_listed_nor_violating_is_not() -> None:
     assert not rules.shares_identifier(facts([match(score=0.1, shared=["phone:+1"])],
                                              {A1: entity()}))
     assert not rules.shares_identifier(facts([match(score=0.9)], {A1: entity(["x"], ["EL"])}))
+    assert rules.shares_identifier(facts([match(score=0.1, shared=["phone:+1"])], {A1: entity(
+        violations={V1: ["exporter"]})}))
 
 
 def test_a_company_formed_this_year_or_registered_so_by_its_ogrn_is_new() -> None:
