@@ -78,7 +78,8 @@ def _limit() -> None:
 @blp.route("/diversionary-actors")
 @blp.arguments(PublicQuerySchema, location="query")
 @blp.response(200, PublicDocumentSchema, content_type="application/json")
-@blp.doc(responses={"200": {"content": {
+@blp.doc(responses={"200": {"description": "The public list, in the format asked for.",
+                             "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/PublicDocument"}},
     "application/x-ndjson": {"schema": {"type": "string", "description": (
         "FollowTheMoney entities, one per line: each actor (topic export.risk) and a "
