@@ -74,6 +74,7 @@ bench: $(VENV)/.installed $(ASSETS)
 	$(PY) bench/resolve.py --quick
 	$(PY) bench/screening.py --quick
 	$(PY) bench/graph.py --quick
+	$(PY) bench/screen.py --quick
 	$(PY) bench/flood.py --quick
 	$(PY) bench/load.py --quick
 	$(PY) bench/web.py --quick

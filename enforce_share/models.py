@@ -3,6 +3,7 @@
 from .access.models import ApiToken, User, WebSession
 from .audit.models import AuditEntry, AuditHead
 from .db import Base
+from .lists.models import ListEntry, ListImport
 from .partners import Partner
 from .records.models import Checkpoint, Disavowal, LogHead, Placeholder, Record, StoreClock
 from .search.models import SavedSearch, SearchDoc, SearchHead
@@ -11,7 +12,7 @@ from .sync.models import Equivocation, Quarantined, SeenNonce, SyncState
 
 __all__ = [
     "ApiToken", "AuditEntry", "AuditHead", "Base", "Checkpoint", "Disavowal", "Equivocation",
-    "LogHead", "MembershipVersion", "Partner", "Placeholder", "Quarantined", "Record",
-    "RootVersion", "SavedSearch", "SearchDoc", "SearchHead", "SeenNonce", "StoreClock",
-    "SyncState", "TrustedKey", "User", "WebSession",
+    "ListEntry", "ListImport", "LogHead", "MembershipVersion", "Partner", "Placeholder",
+    "Quarantined", "Record", "RootVersion", "SavedSearch", "SearchDoc", "SearchHead",
+    "SeenNonce", "StoreClock", "SyncState", "TrustedKey", "User", "WebSession",
 ]

@@ -17,13 +17,28 @@ def _current_membership() -> None:
 
 def init_api(app: Flask) -> NodeApi:
     """Bind the API and its blueprints to ``app``."""
-    from . import audit, briefs, exports, feed, graph, node, records, search, session, taxii
+    from . import (
+        audit,
+        briefs,
+        exports,
+        feed,
+        graph,
+        lists,
+        node,
+        public,
+        records,
+        screening,
+        search,
+        session,
+        taxii,
+    )
 
     api = NodeApi(app)
     app.before_request(_current_membership)
     init_auth(app, api)
     for blueprint in (records.blp, search.blp, graph.blp, node.blp, node.well_known, feed.blp,
-                      audit.blp, session.blp, briefs.blp, exports.blp):
+                      audit.blp, session.blp, briefs.blp, exports.blp, screening.blp,
+                      lists.blp, public.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(taxii.blp)  # TAXII 2.1 is its own contract, not in the OpenAPI doc
     return api

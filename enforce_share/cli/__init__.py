@@ -21,10 +21,13 @@ from . import (
     demo,
     export,
     graph,
+    lists,
     node,
+    public,
     records,
     root,
     schemas,
+    screen,
     search,
     sync,
 )
@@ -62,9 +65,15 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     ctx.obj = data_dir
 
 
+# One module per command group.
 for command in (node.init, node.db, node.serve, node.keys, records.record, sync.partners,
                 sync.sync, sync.scheduler, bundle.bundle, access.users, access.audit,
                 search.search, graph.resolve, graph.graph, brief.brief, export.export,
-                demo.federation, demo.generate, schemas.schemas, root.root,
-                root.membership):  # one module per command group
+    lists,
+    node,
+    public,
+    records,
+    root,
+    schemas,
+    screen,
     main.add_command(command)

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from ..graph import analyses, service
 from ..graph.picture import draw
+from ..lists.entries import row_id
 from .context import audited, open_node
 
 #: No monitor thread: a process with one thread may fork a helper for large reads
@@ -30,7 +31,9 @@ def resolve(ctx: click.Context) -> None:
     matched = sum(1 for kind, _ in index.events if kind == "match")
     several = sum(1 for _, data in graph.nodes(data=True) if len(data["agencies"]) >= 2)
     merged = sum(1 for _, data in graph.nodes(data=True) if len(data["members"]) >= 2)
-    click.echo(f"{len(view.order)} actor records -> {len(graph)} entities "
+    listed = sum(1 for member in view.order if row_id(member) is not None)
+    click.echo(f"{len(view.order) - listed} actor records and {listed} list entries -> "
+               f"{len(graph)} entities "
                f"({merged} of several records, {several} reported by two agencies or more); "
                f"{matched} matches accepted or kept apart; {graph.number_of_edges()} edges")
 
@@ -76,8 +79,9 @@ def paths(ctx: click.Context, actor: str, to: str, country: str | None,
     found = service.paths(view, actor, to, country, list_name, max_hops, 10)
     audited(ctx, "graph paths", records=[actor])
     for path in found:
-        click.echo(" -> ".join(f"{step['name']} [{', '.join(step['agencies'])}]"
-                               for step in path))
+        click.echo(" -> ".join(f"{step['name']} [{', '.join(step['agencies'])}" + (
+            f"; listed: {', '.join(step['listings'])}" if step["listings"] else "") + "]"
+            for step in path))
     click.echo(f"{len(found)} paths")
 
 

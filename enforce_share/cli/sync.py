@@ -97,7 +97,11 @@ def sync(ctx: click.Context, peer: str | None) -> None:
 @click.pass_context
 def scheduler(ctx: click.Context, interval: float, max_backoff: float) -> None:
     """Pull every partner on a schedule, in this process (one per node; never in gunicorn)."""
+    from ..lists.refresh import scheduled
     from ..sync.scheduler import run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run(open_node(ctx), interval, max_backoff)
+    node = open_node(ctx)
+    refresh = node.config.lists_refresh
+    run(node, interval, max_backoff, jobs=[("lists-refresh", refresh, lambda: scheduled(node))]
+        if refresh else [])

@@ -28,6 +28,7 @@ from ..search.models import SearchDoc
 from ..search.stamps import StampReader
 from .facts import Actor, Edge, Judgement, actor, link_fact, violation_edges
 from .fork import in_two
+from .listed import read_lists
 
 GRAPH_TYPES = ("actor", "violation", "link")
 SHARED = {"r": "registration", "c": "contact", "a": "address"}
@@ -35,6 +36,9 @@ SHARED = {"r": "registration", "c": "contact", "a": "address"}
 #: a full collection walking millions of index objects would stall one update ~100 ms.
 FREEZE_AFTER = 10_000
 FORK_FROM = 20_000  # actors scored in one go from which a second process helps
+#: Blocking keys of name words and address numbers (entities/blocking.py): not enough, alone,
+#: to score two reference list entries against each other (see ``_candidates``).
+NAME_ONLY = ("w:", "a:")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Held:
     releasable_to: tuple[str, ...]
     type: str
     created: str
+    reference: bool = False  # a reference list entry (graph/listed.py): no reporting agency
 
     def visible_to(self, viewer: str) -> bool:
         return visible(viewer, self.origin, self.tlp, self.releasable_to)
@@ -73,7 +78,23 @@ class GraphIndex(StampReader):
         default_factory=lambda: defaultdict(list))
     told: dict[str, list[Edge | Judgement]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    lists_read: int = 0  # the last reference list import read (graph/listed.py)
     _positions: set[int] = field(default_factory=set)
+
+    def refresh(self, session: Session, progress: Callable[[int], None] | None = None) -> int:
+        """Read the records stamped since the last refresh, then the reference list entries
+        imported or retired since; returns how many were read."""
+        return super().refresh(session, progress) + read_lists(self, session)
+
+    def hold_reference(self, record: dict[str, Any], arrived: list[str]) -> None:
+        """Hold a reference list entry (shaped as an actor record), current, to be scored
+        with ``arrived`` (see :meth:`score`)."""
+        self._hold(record, arrived, reference=True)
+        self.current.add(record["id"])
+
+    def score(self, arrived: list[str]) -> None:
+        """Score actors just held against those before them (see ``_score``)."""
+        self._score(arrived)
 
     def _read(self, session: Session, head: int,
               progress: Callable[[int], None] | None) -> int:
@@ -99,12 +120,13 @@ class GraphIndex(StampReader):
         self._score(arrived)
         return changed
 
-    def _hold(self, record: dict[str, Any], arrived: list[str]) -> None:
+    def _hold(self, record: dict[str, Any], arrived: list[str], reference: bool = False
+              ) -> None:
         marking = record["marking"]
         record_id, body = record["id"], record["body"]
         self.held[record_id] = Held(record["origin"], marking["tlp"],
                                     tuple(marking["releasable_to"]), record["type"],
-                                    record["created"])
+                                    record["created"], reference)
         if record.get("supersedes"):
             self.successor[record["supersedes"]] = record_id
             self.previous[record_id] = record["supersedes"]
@@ -164,13 +186,21 @@ class GraphIndex(StampReader):
     def _candidates(self, record_id: str) -> list[Match]:
         """One new actor scored against the actors before it in line that share a usable
         key with it (each pair once, by the later of the two): every one of a small block,
-        the latest ``SAMPLE`` of a large one (see ``entities.blocking.preceding``)."""
+        the latest ``SAMPLE`` of a large one (see ``entities.blocking.preceding``).
+
+        Two reference list entries are scored only when they share a registry number, a
+        contact or their whole name (``NAME_ONLY`` keys left out): lists hold tens of
+        thousands of entries, persons with dozens of aliases, and what joins two lists'
+        entries of one company is its registration numbers (INN, OGRN, IMO)."""
         profile = self.actors[record_id].profile
         place = self.arrival[record_id]
+        reference = self.held[record_id].reference
         seen: set[str] = set()
         found = []
         for key in keys(profile):
             for other in preceding(self.blocks[key], place, self.arrival.__getitem__, key):
+                if reference and key[:2] in NAME_ONLY and self.held[other].reference:
+                    continue
                 if other not in seen:
                     seen.add(other)
                     found.append(compare(profile, self.actors[other].profile, self.rarity))

@@ -17,6 +17,7 @@ from typing import Any
 
 import networkx as nx
 
+from ..screening import matching
 from . import analyses, service
 from .view import View
 
@@ -55,6 +56,7 @@ QUESTIONS: dict[str, Callable[..., Any]] = {
     "paths": service.paths,
     "neighbourhood": _neighbourhood,
     "network": _network,
+    "screen": matching.screen,
 }
 
 
@@ -124,6 +126,12 @@ class GraphQuestions:
         """The entity of an actor record and the graph within ``hops`` of it."""
         found = self.ask("neighbourhood", viewer, record_id, hops)
         return found["centre"], analyses.from_json(found)
+
+    def screen(self, viewer: str, parties: Sequence[dict[str, Any]], limit: int
+               ) -> list[dict[str, Any]]:
+        """Each party's matches among the actors and list entries the viewer sees
+        (``screening/matching.py``)."""
+        return self.ask("screen", viewer, list(parties), limit)
 
     def network(self, viewer: str, record_ids: Sequence[str]) -> nx.Graph:
         """The entities of these actor records and the relations among them."""

@@ -13,6 +13,7 @@ of the graph stays as it is.
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from .facts import Edge, Judgement
 from .index import FREEZE_AFTER, GraphIndex
 
 LISTED = "listings"
+REFERENCE_LAST = 1 << 48  # added to a reference list entry's place in line (see _add_actor)
 
 
 @dataclass
@@ -166,7 +168,11 @@ class View:
     def _add_actor(self, record_id: str) -> None:
         if not self.sees(record_id) or record_id in self.order:
             return
-        self.order[record_id] = self.index.arrival[record_id]  # the same in every view
+        # The same in every view; reference list entries after every record, so that an
+        # entity keeps the id and name of its earliest actor record however the lists and
+        # the records arrived (a restarted index reads the records first).
+        self.order[record_id] = self.index.arrival[record_id] + (
+            REFERENCE_LAST if self.index.held[record_id].reference else 0)
         self._place(record_id)
         for version in self.index.versions(record_id):  # edges that named it, or earlier
             for edge in self.pending.pop(version, ()):
@@ -177,11 +183,12 @@ class View:
         held, actor = self.index.held[record_id], self.index.actors[record_id]
         node = self._node(self.clusters.find(record_id))
         node["members"].append(record_id)
-        node["agencies"].add(held.origin)
+        if not held.reference:  # a list entry is reported by no agency
+            node["agencies"].add(held.origin)
         node["countries"].update(actor.profile.countries)
         node[LISTED].update(actor.listings)
         node["kinds"].add(actor.profile.kind)
-        if self.order[record_id] < node.get("first", len(self.index.arrival)):
+        if self.order[record_id] < node.get("first", math.inf):
             node["first"], node["name"] = self.order[record_id], actor.name
 
     def _node(self, root: str) -> dict[str, Any]:
@@ -240,7 +247,8 @@ class View:
             self.pending.setdefault(missing, []).append(edge)
             return
         ra, rb = self.clusters.find(a), self.clusters.find(b)
-        origin = self.index.held[edge.record].origin
+        told = self.index.held[edge.record]
+        origin = told.origin
         if edge.kind == "violation":
             left, right = edge.detail.split(">")
             for root, role in ((ra, left), (rb, right)):
@@ -250,7 +258,8 @@ class View:
                 node["agencies"].add(origin)
         if ra != rb:
             self._merge_edge(ra, rb, {"kinds": {edge.kind}, "details": {edge.detail},
-                                      "records": {edge.record}, "agencies": {origin}})
+                                      "records": {edge.record},
+                                      "agencies": set() if told.reference else {origin}})
 
     def _merge_edge(self, a: str, b: str, data: dict[str, set[str]]) -> None:
         if self.graph.has_edge(a, b):

@@ -21,6 +21,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from ..members import CODE
+from ..public.document import json_schema as public_list_schema
 from ..records.entries import MAX_SEQ
 from ..records.fields import TIMESTAMP_PATTERN, UUID_PATTERN
 from ..records.jsonschema import nullable_to_type
@@ -156,6 +157,9 @@ def documents() -> dict[str, dict[str, Any]]:
                                     _feed_page()),
         "bundle-header.json": _document("bundle-header.json",
                                         "enforce-share signed bundle header", _bundle_header()),
+        "public-list.json": _document("public-list.json",
+                                      "enforce-share signed public list of diversionary actors",
+                                      public_list_schema(_ref)),
     }
     for name, body in BODY_SCHEMAS.items():
         file = f"body-{name}.json"

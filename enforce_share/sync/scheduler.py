@@ -105,8 +105,10 @@ class Backoff:
 
 
 def run(node: Syncing, interval: float, max_backoff: float = 600.0,
-        clock: Callable[[], float] = time.monotonic) -> None:
-    """Pull every partner every ``interval`` seconds until stopped (SIGTERM / Ctrl-C)."""
+        clock: Callable[[], float] = time.monotonic,
+        jobs: Sequence[tuple[str, float, Callable[[], Any]]] = ()) -> None:
+    """Pull every partner every ``interval`` seconds until stopped (SIGTERM / Ctrl-C); also
+    run each of ``jobs`` (name, seconds between runs, what to run), first at start."""
     backoff = Backoff(interval, max_backoff)
     # One worker: pulls of a node never race each other for the same origin's next seq.
     scheduler = BlockingScheduler(timezone="UTC", executors={"default": ThreadPoolExecutor(1)})
@@ -128,6 +130,9 @@ def run(node: Syncing, interval: float, max_backoff: float = 600.0,
     with single_instance(node.config.data_dir):
         scheduler.add_job(heartbeat, "interval", seconds=node.config.heartbeat, id="heartbeat",
                           max_instances=1, coalesce=True)
+        for name, seconds, job in jobs:
+            scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1,
+                              coalesce=True, next_run_time=datetime.now(UTC))
         for peer in node.peers():  # partners known at start; restart to pick up new ones
             scheduler.add_job(pull, "interval", seconds=interval, args=[peer.agency],
                               id=f"pull-{peer.agency}", max_instances=1, coalesce=True,

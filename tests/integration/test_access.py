@@ -56,6 +56,9 @@ ENDPOINTS = [
     ("GET", f"{TAXII_GREEN}/manifest/", PEOPLE),
     ("GET", "/api/v1/cases/{case}/brief?format=md", ("liaison",)),
     ("GET", "/api/v1/checkpoints/GBR", ("analyst", "liaison", "admin")),
+    ("POST", "/api/v1/screen", PEOPLE),
+    ("GET", "/api/v1/lists", ROLES),
+    ("GET", "/public/v1/diversionary-actors", PUBLIC),
     ("GET", "/api/v1/feed?origin=GBR", ()),  # partner nodes only, by signature
     ("GET", "/api/v1/sync/status", ("admin",)),
     ("GET", "/api/v1/audit", ("admin",)),
@@ -88,6 +91,8 @@ def call(app, token, method, path, record, drafts):
     path = path.format(record=record.id)
     if method == "POST" and path.endswith("/searches"):
         return client.post(path, json={"name": "steel", "query": {"q": "steel"}})
+    if method == "POST" and path.endswith("/screen"):
+        return client.post(path, json={"parties": [{"name": "Tekhno Treyd LLC"}]})
     if method == "POST":
         return client.post(path, json=drafts.payload("actor"))
     return client.open(path, method=method)
@@ -128,7 +133,8 @@ def test_openapi_states_the_security_of_each_operation(client) -> None:
     assert "security" not in paths["/api/v1/node"]["get"]
     guarded = [(path, method) for path, operations in paths.items()
                for method, operation in operations.items() if "security" in operation]
-    assert len(guarded) == 25  # all but node, JWK Set, OpenAPI and signing in
+    assert len(guarded) == 27  # all but node, JWK Set, OpenAPI, signing in, the public list
+    assert "security" not in paths["/public/v1/diversionary-actors"]["get"]
 
 
 def test_an_expired_token_is_refused(app, node, tokens) -> None:

@@ -180,6 +180,17 @@ PINNED: dict[str, tuple[str, str, Callable[[dict[str, str], Any], dict[str, Any]
         "path_parameters": {"record_id": "\x00"}}),
     "checkpoint origin with NUL": ("GET", "/api/v1/checkpoints/{origin}", lambda ids, drafts: {
         "path_parameters": {"origin": "\x00"}}),
+    "screen a shipment": ("POST", "/api/v1/screen", lambda ids, drafts: {
+        "body": {"parties": [{**drafts("actor").body, "aliases": ["Tekhno Treyd"],
+                              "role": "consignee", "incorporated": "2026-01-05",
+                              "reference": "PO-17"}],
+                 "items": [{"hs_code": "854231", "eccn": "3A991.a.2", "description": "MCUs"}],
+                 "route": ["DE", "AM", "RU"], "destination": "RU"},
+        "media_type": "application/json"}),
+    "the public list as FollowTheMoney": ("GET", "/public/v1/diversionary-actors",
+                                          lambda ids, drafts: {"query": {"format": "ftm"}}),
+    "the public list as CSV": ("GET", "/public/v1/diversionary-actors",
+                               lambda ids, drafts: {"query": {"format": "csv"}}),
 }
 
 

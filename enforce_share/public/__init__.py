@@ -1,0 +1,1 @@
+"""The public list of diversionary actors: what the partners identified publicly, for industry."""
