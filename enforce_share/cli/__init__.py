@@ -69,11 +69,6 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 for command in (node.init, node.db, node.serve, node.keys, records.record, sync.partners,
                 sync.sync, sync.scheduler, bundle.bundle, access.users, access.audit,
                 search.search, graph.resolve, graph.graph, brief.brief, export.export,
-    lists,
-    node,
-    public,
-    records,
-    root,
-    schemas,
-    screen,
+                demo.federation, demo.generate, schemas.schemas, root.root, root.membership,
+                lists.lists, screen.screen, public.public):
     main.add_command(command)
