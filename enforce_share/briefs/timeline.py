@@ -11,12 +11,6 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from matplotlib import rc_context
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-
 from ..graph.picture import SEVERAL, colour
 from .gather import Evidence, body
 
@@ -64,6 +58,13 @@ def draw(timeline: list[Event], fmt: str = "png", dpi: int = 150) -> bytes | Non
     rows = sorted({(e.day, e.record) for e in timeline if e.kind == "detected"})[:MAX_ROWS]
     if not rows:
         return None
+    # matplotlib loads here, not at import: it costs every process that never draws 0.2 s.
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
     line_of = {record: index for index, (_, record) in enumerate(rows)}
     shown = [e for e in timeline if e.record in line_of and e.kind != "case opened"]
     figure = Figure(figsize=(8, 1.2 + 0.32 * len(rows)), dpi=dpi, layout="constrained")

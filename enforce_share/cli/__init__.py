@@ -1,10 +1,13 @@
 """The `enforce-share` command: set up and run a node, manage records, keys and partners.
 
-`main` is the root group; each command group is a module of this package, added below.
+`main` is the root group; each command group is a module of this package, named in
+`COMMANDS` and imported only when its command runs (a scheduler or a one-line command
+never loads the PDF, STIX and list-import libraries of the others).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,27 +17,41 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import Error, VerificationError
 from ..records.verify import first_problem
-from . import (
-    access,
-    brief,
-    bundle,
-    demo,
-    export,
-    graph,
-    lists,
-    node,
-    public,
-    records,
-    root,
-    schemas,
-    screen,
-    search,
-    sync,
-)
+
+#: Each command: the module of this package that defines it.
+COMMANDS = {
+    "init": "node", "db": "node", "serve": "node", "keys": "node",
+    "record": "records",
+    "partners": "sync", "sync": "sync", "scheduler": "sync",
+    "bundle": "bundle",
+    "users": "access", "audit": "access",
+    "search": "search",
+    "resolve": "graph", "graph": "graph",
+    "brief": "brief",
+    "export": "export",
+    "federation": "demo", "generate": "demo",
+    "schemas": "schemas",
+    "root": "root", "membership": "root",
+    "lists": "lists",
+    "screen": "screen",
+    "public": "public",
+}
 
 
 class NodeGroup(click.Group):
-    """Turns our errors into one line on stderr and exit code 1."""
+    """Loads each command's module when it is asked for; turns our errors into one line on
+    stderr and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"{__name__}.{COMMANDS[name]}")
+        command = getattr(module, _attribute(name, module))
+        assert isinstance(command, click.Command) and command.name == name, name
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -65,10 +82,13 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     ctx.obj = data_dir
 
 
-# One module per command group.
-for command in (node.init, node.db, node.serve, node.keys, records.record, sync.partners,
-                sync.sync, sync.scheduler, bundle.bundle, access.users, access.audit,
-                search.search, graph.resolve, graph.graph, brief.brief, export.export,
-                demo.federation, demo.generate, schemas.schemas, root.root, root.membership,
-                lists.lists, screen.screen, public.public):
-    main.add_command(command)
+
+def _attribute(name: str, module: Any) -> str:
+    """The module's attribute holding command ``name`` (the function's name, which is the
+    command's)."""
+    for attribute, value in vars(module).items():
+        if isinstance(value, click.Command) and value.name == name and \
+                getattr(value, "callback", None) is not None and \
+                value.callback.__module__ == module.__name__:
+            return attribute
+    raise LookupError(f"{module.__name__} defines no command {name!r}")

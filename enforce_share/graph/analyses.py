@@ -10,11 +10,13 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-import igraph as ig
 import networkx as nx
+
+if TYPE_CHECKING:
+    import igraph as ig
 
 #: Components up to this size get exact betweenness; larger ones a sample of this many
 #: source nodes (Brandes' algorithm from sampled pivots).
@@ -42,6 +44,8 @@ def shape_of(graph: nx.Graph) -> Shape:
     held = _SHAPES.get(graph)
     if version is not None and held is not None and held[0] == version:
         return held[1]
+    import igraph as ig  # here, not at import: it loads matplotlib's pyplot (0.5 s a process)
+
     nodes = list(graph)
     number = {node: i for i, node in enumerate(nodes)}
     shape = Shape(nodes, ig.Graph(n=len(nodes), edges=[(number[a], number[b])

@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import networkx as nx
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
-import networkx as nx  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from .. import members  # noqa: E402
+from .. import members
 
 #: One colour per member agency, by its place among the members (colour-blind safe:
 #: Okabe-Ito, then Tol's muted scheme), and one for several agencies.
@@ -45,49 +39,57 @@ STYLE = {"svg.hashsalt": "enforce-share", "text.parse_math": False}
 def draw(graph: nx.Graph, centre: str | None = None, fmt: str = "svg",
          title: str | None = None) -> bytes:
     """The picture of ``graph`` (``fmt``: svg or png); ``centre`` drawn larger, outlined."""
-    with plt.rc_context(STYLE):
+    # matplotlib loads here, not at import: it costs every process that never draws 0.2 s.
+    import matplotlib
+
+    matplotlib.use("Agg")  # networkx's drawing loads pyplot: never a display's backend
+    with matplotlib.rc_context(STYLE):
         return _draw(graph, centre, fmt, title)
 
 
 def _draw(graph: nx.Graph, centre: str | None, fmt: str, title: str | None) -> bytes:
-    figure, axes = plt.subplots(figsize=(8, 6), dpi=100)
-    try:
-        axes.set_axis_off()
-        axes.margins(0.18)  # room for the labels of nodes at the edges
-        if title:
-            axes.set_title(title, fontsize=10)
-        nodes = sorted(graph.nodes)
-        if nodes:
-            layout = nx.spring_layout(graph.subgraph(nodes), seed=7)
-            colours = [_colour(graph.nodes[node]["agencies"]) for node in nodes]
-            sizes = [420 if node == centre else 180 for node in nodes]
-            edges = [(a, b) for a, b in sorted(graph.edges) if a in layout and b in layout]
-            nx.draw_networkx_edges(graph, layout, edgelist=edges, ax=axes, edge_color="#999999",
-                                   width=[1.8 if "violation" in graph.edges[e]["kinds"] else 0.9
-                                          for e in edges])
-            nx.draw_networkx_nodes(graph, layout, nodelist=nodes, node_color=colours,
-                                   node_size=sizes, ax=axes, edgecolors=[
-                                       "#000000" if node == centre else "#ffffff"
-                                       for node in nodes])
-            if len(nodes) <= 40:
-                labels = {node: _short(graph.nodes[node].get("name", node)) for node in nodes}
-                nx.draw_networkx_labels(graph, {n: (x, y - 0.07) for n, (x, y) in layout.items()},
-                                        labels=labels, font_size=7, ax=axes)
-        shown = sorted({agency for node in nodes for agency in graph.nodes[node]["agencies"]})
-        handles = [Line2D([], [], marker="o", linestyle="", color=colour(agency), label=agency)
-                   for agency in shown if colour(agency)]
-        if any(len(graph.nodes[node]["agencies"]) > 1 for node in nodes):
-            handles.append(Line2D([], [], marker="o", linestyle="", color=SEVERAL,
-                                  label="several agencies"))
-        if handles:
-            axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0),
-                        fontsize=8, frameon=False)  # beside the network, never over a node
-        out = io.BytesIO()
-        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        figure.savefig(out, format=fmt, metadata=metadata, bbox_inches="tight")
-        return out.getvalue()
-    finally:
-        plt.close(figure)
+    # A figure of its own (never pyplot's global state): each request draws on its own.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    figure = Figure(figsize=(8, 6), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    axes.set_axis_off()
+    axes.margins(0.18)  # room for the labels of nodes at the edges
+    if title:
+        axes.set_title(title, fontsize=10)
+    nodes = sorted(graph.nodes)
+    if nodes:
+        layout = nx.spring_layout(graph.subgraph(nodes), seed=7)
+        colours = [_colour(graph.nodes[node]["agencies"]) for node in nodes]
+        sizes = [420 if node == centre else 180 for node in nodes]
+        edges = [(a, b) for a, b in sorted(graph.edges) if a in layout and b in layout]
+        nx.draw_networkx_edges(graph, layout, edgelist=edges, ax=axes, edge_color="#999999",
+                               width=[1.8 if "violation" in graph.edges[e]["kinds"] else 0.9
+                                      for e in edges])
+        nx.draw_networkx_nodes(graph, layout, nodelist=nodes, node_color=colours,
+                               node_size=sizes, ax=axes,
+                               edgecolors=["#000000" if node == centre else "#ffffff"
+                                           for node in nodes])
+        if len(nodes) <= 40:
+            labels = {node: _short(graph.nodes[node].get("name", node)) for node in nodes}
+            nx.draw_networkx_labels(graph, {n: (x, y - 0.07) for n, (x, y) in layout.items()},
+                                    labels=labels, font_size=7, ax=axes)
+    shown = sorted({agency for node in nodes for agency in graph.nodes[node]["agencies"]})
+    handles = [Line2D([], [], marker="o", linestyle="", color=colour(agency), label=agency)
+               for agency in shown if colour(agency)]
+    if any(len(graph.nodes[node]["agencies"]) > 1 for node in nodes):
+        handles.append(Line2D([], [], marker="o", linestyle="", color=SEVERAL,
+                              label="several agencies"))
+    if handles:
+        axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                    fontsize=8, frameon=False)  # beside the network, never over a node
+    out = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    figure.savefig(out, format=fmt, metadata=metadata, bbox_inches="tight")
+    return out.getvalue()
 
 
 def _colour(agencies: set[str]) -> str:
