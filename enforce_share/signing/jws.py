@@ -12,6 +12,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import rfc8785
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -26,12 +27,62 @@ HEADER_MEMBERS = frozenset({"alg", "kid"})
 ZERO_HEAD = "0" * 64
 
 
+#: orjson with sorted keys, refusing integers JCS cannot hold (beyond +-(2^53 - 1)).
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+_SCALARS = (str, int, bool, type(None))
+
+
 def canonical(document: Any) -> bytes:
-    """The RFC 8785 (JCS) canonical bytes of a JSON document."""
+    """The RFC 8785 (JCS) canonical bytes of a JSON document.
+
+    The rfc8785 package is the reference; it costs about 70 us for a record, which a node
+    pays for every record it signs, verifies or receives. orjson writes the same bytes in
+    about 5 us wherever JCS and orjson agree on every part, which :func:`_agrees` checks:
+    strings are escaped alike for every code point, integers alike up to 2^53 - 1 (orjson
+    refuses the rest), members sorted alike while no key holds a character from U+D800 up
+    (JCS sorts UTF-16 code units, orjson code points), and floats alike only some of the
+    time (5.0, 1e16, 1e-6 differ), so each float is compared. Anything else, and anything
+    orjson refuses, goes to rfc8785 (tests hold the two equal over generated documents).
+    """
+    if _agrees(document):
+        try:
+            return orjson.dumps(document, option=_ORJSON)
+        except (orjson.JSONEncodeError, TypeError):
+            pass  # e.g. an integer beyond 2^53 or a lone surrogate: rfc8785 says why
     try:
         return rfc8785.dumps(document)
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+    except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as exc:
         raise VerificationError("not_canonicalizable", str(exc)) from exc
+
+
+def _agrees(document: Any) -> bool:
+    """Whether orjson with sorted keys writes ``document`` exactly as RFC 8785 does (False
+    also for whatever is not plain JSON data: rfc8785 then decides)."""
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        kind = type(value)
+        if kind is dict:
+            for key in value:
+                if type(key) is not str or not (key.isascii() or max(key) < "\ud800"):
+                    return False
+            pending.extend(value.values())
+        elif kind is list:
+            pending.extend(value)
+        elif kind is float:
+            if not _float_agrees(value):
+                return False
+        elif kind not in _SCALARS:
+            return False
+    return True
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _float_agrees(number: float) -> bool:
+    try:
+        return orjson.dumps(number) == rfc8785.dumps(number)
+    except (rfc8785.CanonicalizationError, orjson.JSONEncodeError):
+        return False
 
 
 def record_hash(canonical_bytes: bytes) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,9 +23,9 @@ from ..db import Storage, utcnow
 from ..errors import Error, VerificationError
 from ..records.ingest import BadEntry, IngestResult, ingest
 from ..records.models import LogHead, Placeholder
-from ..records.precheck import Prechecker, Verdicts
+from ..records.precheck import Prechecker, Verdicts, load_page
 from ..search import terms as search_terms
-from ..signing.trust import Snapshot, TrustRegistry
+from ..signing.trust import Snapshot, TrustRegistry, keys_of
 from .checkpoints import Equivocated, check_consistent, keep, verified_checkpoint
 from .models import Equivocation, Quarantined, SyncState
 
@@ -40,7 +41,7 @@ class FeedPage(dict[str, Any]):
     which the prechecker's helpers parse again rather than be sent the parsed entries."""
 
     def __init__(self, raw: bytes) -> None:
-        super().__init__(orjson.loads(raw))
+        super().__init__(load_page(raw))
         self.raw = raw
 
 
@@ -106,7 +107,7 @@ def sync_round(node: Puller, peers: Sequence[Peer],
     return outcomes
 
 
-Fetched = tuple[dict[str, Any], "list[Future[Verdicts]] | None"]
+Fetched = tuple[dict[str, Any], "list[Future[bytes]] | None"]
 
 
 def pull_origin(node: Puller, peer: Peer, origin: str, limit: int = PAGE,
@@ -114,13 +115,14 @@ def pull_origin(node: Puller, peer: Peer, origin: str, limit: int = PAGE,
                 progress: Callable[[Outcome], None] | None = None) -> Outcome:
     """Follow ``origin``'s log at ``peer`` until it has nothing new (or fails).
 
-    Three stages overlap: while this thread stores one page, the next page's entries are
-    being checked by the prechecker's helper process, and the one after is being fetched
-    (the peer's ``next`` cursor). A prefetched page that does not start where the stored log
-    ends is dropped and asked for again.
+    Three stages overlap: while this thread stores one page, the pages after it are fetched
+    in a thread of their own (following the peer's ``next`` cursor, up to
+    :data:`READ_AHEAD` ahead) and each is checked by the prechecker's helpers as it arrives.
+    A fetched page that does not start where the stored log ends, or that was checked with
+    keys this node no longer holds as they are, is dropped and the reading ahead starts again
+    from there.
     """
     outcome = Outcome(peer.agency, origin)
-    page: dict[str, Any] = {}
 
     def fetch(after: int, snapshot: Snapshot | None) -> Fetched:
         page = peer.feed(origin, after, limit)
@@ -130,25 +132,25 @@ def pull_origin(node: Puller, peer: Peer, origin: str, limit: int = PAGE,
         behind = max(_claimed_seq(page), _held_hint(page)) - after
         return page, prechecker.submit(entries, snapshot, behind, getattr(page, "raw", None))
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as fetcher:
-        ahead: tuple[int, Future[Fetched]] | None = None
+    reader: _ReadAhead | None = None
+    try:
         while True:
             held, blocked = resume_point(node, peer.agency, origin)
             if blocked is not None:
                 outcome.held, outcome.error = held, blocked
                 return outcome
             snapshot = node.registry().snapshot
-            if ahead is None or ahead[0] != held:
-                ahead = (held, fetcher.submit(fetch, held, snapshot))
+            if reader is None or not reader.continues(held, snapshot):
+                if reader is not None:
+                    reader.close()
+                reader = _ReadAhead(fetch, held, snapshot)
             try:
-                page, checking = ahead[1].result()
+                page, checking = reader.next()
             except Error as exc:
                 _failed(node, peer.agency, origin, exc.message)
                 outcome.held, outcome.error = held, exc.message
                 return outcome
             following = page.get("next")
-            ahead = None if following is None else (
-                following, fetcher.submit(fetch, following, snapshot))
             try:
                 verdicts = prechecker.result(checking) if prechecker is not None else None
                 stored = apply_page(node, peer.agency, origin, held, page, verdicts)
@@ -173,6 +175,78 @@ def pull_origin(node: Puller, peer: Peer, origin: str, limit: int = PAGE,
                 progress(outcome)
             if following is None or outcome.held == held:
                 return outcome
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+#: Feed pages fetched (and handed to the prechecker) ahead of the page being stored. With
+#: one, fetching, checking and storing took turns (a page's fetch began as the page before
+#: was taken up); with two, each stage has the next page ready.
+READ_AHEAD = 2
+
+
+class _ReadAhead:
+    """Pages of a log after ``after`` fetched in a thread of their own, one after another by
+    the peer's ``next`` cursor, at most :data:`READ_AHEAD` waiting: :meth:`next` takes them in
+    order, raising what a fetch raised."""
+
+    def __init__(self, fetch: Callable[[int, Snapshot | None], Fetched], after: int,
+                 snapshot: Snapshot | None) -> None:
+        self._fetch, self._snapshot = fetch, snapshot
+        self._keys = keys_of(snapshot) if snapshot is not None else None
+        self._expected = after  # where the next page taken starts
+        self._pages: queue.Queue[tuple[Fetched | None, BaseException | None]] = queue.Queue(
+            READ_AHEAD)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(after,), name="prefetch",
+                                        daemon=True)
+        self._thread.start()
+
+    def continues(self, after: int, snapshot: Snapshot | None) -> bool:
+        """Whether the next page taken starts at ``after`` and is checked with ``snapshot``'s
+        keys."""
+        keys = keys_of(snapshot) if snapshot is not None else None
+        return after == self._expected and keys == self._keys
+
+    def next(self) -> Fetched:
+        fetched, failure = self._pages.get()
+        if failure is not None:
+            raise failure
+        assert fetched is not None
+        following = fetched[0].get("next")
+        self._expected = following if isinstance(following, int) else -1
+        return fetched
+
+    def close(self) -> None:
+        """Stop fetching (a page being fetched is let finish) and forget what is waiting."""
+        self._stop.set()
+        while True:  # a fetch waiting for room sees the stop within its timeout
+            try:
+                self._pages.get_nowait()
+            except queue.Empty:
+                break
+        self._thread.join()
+
+    def _run(self, after: int) -> None:
+        while not self._stop.is_set():
+            try:
+                item: tuple[Fetched | None, BaseException | None] = (
+                    self._fetch(after, self._snapshot), None)
+            except Exception as exc:  # handed to the storing thread, which decides
+                item = (None, exc)
+            while not self._stop.is_set():
+                try:
+                    self._pages.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if item[0] is None:
+                return
+            following = item[0][0].get("next")
+            if not isinstance(following, int) or following <= after:
+                return
+            after = following
 
 
 def _claimed_seq(page: dict[str, Any]) -> int:

@@ -171,6 +171,39 @@ def test_a_genuine_page_the_helpers_check_is_stored(usa, gbr, attacker, helpers)
     assert outcome.prechecked == outcome.stored - 1
 
 
+@pytest.mark.parametrize("cursor", [lambda after: 0, lambda after: after,
+                                    lambda after: after + 1000],
+                         ids=["back-to-the-start", "standing-still", "far-ahead"])
+@pytest.mark.parametrize("gbr", [9], indirect=True)
+def test_a_relay_lying_in_its_next_cursor_neither_loops_nor_skips(usa, gbr, attacker,
+                                                                   cursor) -> None:
+    """The puller reads pages ahead by the peer's ``next`` cursor: a relay pointing it back,
+    nowhere or past the end still hands over the whole log, page by page, and the pull
+    ends."""
+    asked: list[int] = []
+
+    def serve(origin, after, limit):
+        if origin != "GBR":
+            return {"origin": origin, "entries": [], "checkpoint": None, "next": None}
+        asked.append(after)
+        page = genuine(gbr, after, 3)
+        if page["next"] is not None:
+            page["next"] = cursor(after)
+        return page
+
+    with serving(serve) as url:
+        with usa.transaction() as session:
+            add_partner(session, "USA", "CAN", attacker.jwks(), url)
+        outcome = gbr_outcome(usa.sync("CAN"))
+    assert (outcome.error, outcome.stored, stored(usa)) == (None, 10, 10)
+    with usa.reading() as session, gbr.reading() as origin:
+        held = session.execute(select(Record.seq, Record.record_hash).where(Record.origin == "GBR")
+                               .order_by(Record.seq)).all()
+        assert held == origin.execute(select(Record.seq, Record.record_hash).where(
+            Record.origin == "GBR").order_by(Record.seq)).all()
+    assert len(asked) < 20  # each page asked for once or twice, never round and round
+
+
 def sync_from_the_origin(usa, gbr, only: str | None = None):
     """USA trusts GBR itself, serving its genuine log, and syncs (from ``only``, or all)."""
     with serving(lambda origin, after, limit: genuine(gbr, after, limit)) as url:

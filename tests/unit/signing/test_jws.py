@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from joserfc import jws as joserfc_jws
 from jwcrypto.jwk import JWK, JWKSet
 from jwcrypto.jws import JWS, InvalidJWSSignature
@@ -117,6 +121,37 @@ def test_a_value_outside_i_json_is_refused() -> None:
     with pytest.raises(VerificationError) as caught:
         jws.canonical({"amount": float("nan")})
     assert caught.value.reason == "not_canonicalizable"
+
+
+@pytest.mark.parametrize("value", [2**53, -(2**53), 2**64, float("inf"), "\ud800",
+                                   {1: "a"}, {"when": datetime(2026, 12, 7)}])
+def test_what_rfc8785_refuses_is_refused_though_orjson_would_write_it(value) -> None:
+    with pytest.raises(VerificationError) as caught:
+        jws.canonical({"value": value})
+    assert caught.value.reason == "not_canonicalizable"
+
+
+# Every JSON value: any text (astral characters, lone surrogates, controls), integers
+# around the 2^53 edge, floats of every kind JCS and orjson print differently.
+_numbers = st.one_of(st.integers(min_value=-(2**54), max_value=2**54),
+                     st.floats(allow_nan=False, allow_infinity=False),
+                     st.sampled_from([0.0, -0.0, 5.0, 1e16, 1e21, 1e20, 1e-6, 1e-7, 2**53 + 0.0]))
+_json = st.recursive(
+    st.none() | st.booleans() | _numbers | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=30)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_json)
+def test_canonical_writes_exactly_what_the_rfc8785_package_writes(document) -> None:
+    try:
+        expected = rfc8785.dumps(document)
+    except (rfc8785.CanonicalizationError, ValueError, TypeError):
+        with pytest.raises(VerificationError):
+            jws.canonical(document)
+        return
+    assert jws.canonical(document) == expected
 
 
 # --- record hash and log chain ---------------------------------------------------------------
