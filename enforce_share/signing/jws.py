@@ -1,12 +1,15 @@
 """Detached compact JWS (RFC 7515 appendix F) over RFC 8785 canonical JSON, with Ed25519.
 
 The algorithm name is the fully-specified ``Ed25519`` of RFC 9864 (which deprecates the
-polymorphic ``EdDSA`` of RFC 8037). Signing and verification go through joserfc.
+polymorphic ``EdDSA`` of RFC 8037). Signing goes through joserfc; verification checks the
+header and decodes as joserfc does, and has libsodium check the signature (see
+:func:`verify`). Tests hold both interoperable with jwcrypto.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 from functools import lru_cache
@@ -15,8 +18,10 @@ from typing import Any
 import orjson
 import rfc8785
 from joserfc import jws
-from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
+from joserfc.util import urlsafe_b64decode, urlsafe_b64encode
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 
 from ..errors import VerificationError
 
@@ -129,10 +134,29 @@ def _checked_header(protected: str) -> dict[str, Any]:
 
 
 def verify(token: str, payload: bytes, key: OKPKey) -> None:
-    """Verify a detached JWS over ``payload``; raise VerificationError unless it holds."""
+    """Verify a detached JWS over ``payload``; raise VerificationError unless it holds.
+
+    The header is checked as :func:`header` does; the signature over the JWS signing input
+    (RFC 7515 section 5.2: the protected header, a dot, the payload in base64url) by
+    libsodium (PyNaCl), which verifies Ed25519 in half the CPU time of OpenSSL here (61
+    against 115 us): this runs for every record a node receives. joserfc decodes the
+    base64url strictly (no padding, no stray bits) as it does for its own verification.
+    """
+    header(token)  # three parts, the payload detached, exactly alg and kid
+    protected, _, signature = token.split(".")
+    if key.curve_name != ALGORITHM:
+        raise VerificationError("bad_key", f"not an {ALGORITHM} key")
     try:
-        jws.deserialize_compact(token, key, ALGORITHMS, payload=payload)
-    except JoseError as exc:
+        raw_signature = urlsafe_b64decode(signature.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        raise VerificationError("malformed_jws", "the signature is not base64url") from exc
+    signing_input = protected.encode("ascii") + b"." + urlsafe_b64encode(payload)
+    try:
+        _verifier(key.public_key.public_bytes_raw()).verify(signing_input, raw_signature)
+    except (BadSignatureError, ValueError) as exc:  # ValueError: not 64 bytes
         raise VerificationError("bad_signature", "signature does not match the bytes") from exc
-    except ValueError as exc:  # malformed base64 in the signature part
-        raise VerificationError("malformed_jws", str(exc)) from exc
+
+
+@lru_cache(maxsize=1024)
+def _verifier(public: bytes) -> VerifyKey:
+    return VerifyKey(public)

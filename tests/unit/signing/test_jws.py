@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import string
 from datetime import datetime
 from typing import Any
 
@@ -194,6 +195,24 @@ def test_sign_then_verify_returns_the_canonical_bytes(registry, token) -> None:
 def test_signature_over_other_bytes_does_not_verify(registry, key, kid) -> None:
     other = jws.sign(jws.canonical({**RECORD, "seq": 3}), key, kid)
     assert reason(registry, other) == "bad_signature"
+
+
+def test_a_signature_whose_last_character_carries_stray_bits_is_refused(registry,
+                                                                         token) -> None:
+    # 64 bytes are 86 base64url characters; the last holds two bits and four unused ones.
+    # A lenient decoder reads "...A" and "...B" as the same signature: a second spelling
+    # of one signed record, which a strict one refuses.
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    protected, _, signature = token.split(".")
+    stray = alphabet[alphabet.index(signature[-1]) + 1]  # the same two bits, one unused set
+    assert unb64url(signature[:-1] + stray) == unb64url(signature)  # as a lenient reader sees
+    assert reason(registry, f"{protected}..{signature[:-1]}{stray}") == "malformed_jws"
+
+
+def test_an_ed25519_signature_of_another_length_is_refused(registry, token) -> None:
+    protected, _, signature = token.split(".")
+    assert reason(registry, f"{protected}..{b64url(unb64url(signature)[:63])}") == \
+        "bad_signature"
 
 
 def test_jwcrypto_verifies_a_stored_record_with_the_exported_jwk(partner, drafts) -> None:
