@@ -94,13 +94,22 @@ def bare_bound(gbr: Node) -> tuple[int, float]:
 
 
 def helpers() -> list[str]:
-    """Pids of this process's spawned helpers (the prechecker's; not GBR's gunicorn)."""
-    pids = []
-    for children in Path("/proc/self/task").glob("*/children"):
-        for pid in children.read_text().split():
+    """Pids of the prechecker's processes: its fork server (a child of this process, not
+    GBR's gunicorn) and the helpers forked from it (RSS summed: pages they share counted
+    once per process, an upper bound)."""
+    def children(pid: str) -> list[str]:
+        found = []
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
             with contextlib.suppress(OSError):
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    pids.append(pid)
+                found += task.read_text().split()
+        return found
+
+    pids = []
+    for pid in children("self"):
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"forkserver" in command or b"spawn_main" in command:
+                pids += [pid, *children(pid)]
     return pids
 
 

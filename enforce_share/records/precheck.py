@@ -23,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 from types import TracebackType
 from typing import Any
 
@@ -147,13 +148,28 @@ def _check_page(raw: bytes | None, entries: Sequence[Any] | None, start: int, st
 
 
 def _exit_with_parent(parent: int) -> None:
-    """In a helper: exit as soon as the process that started it is gone (even by SIGKILL)."""
+    """In a helper: exit as soon as the process that started it is gone (even by SIGKILL).
+    The helper is the fork server's child, not the puller's: it watches the puller's pid."""
     def watch() -> None:
-        while os.getppid() == parent:
+        while True:
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # the pid was taken by another user's process
+                os._exit(1)
             time.sleep(0.2)
-        os._exit(1)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _helpers_context() -> BaseContext:
+    """Helpers forked from a fork server that has imported what they run: a spawned helper
+    imported it again each round (2 to 3 s of CPU each, paid by every catch-up), a fork of
+    the puller itself would copy a process with threads and open connections."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload([__name__, "enforce_share.search.terms"])
+    return context
 
 
 class Prechecker:
@@ -184,7 +200,7 @@ class Prechecker:
         try:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    self._processes, mp_context=get_context("spawn"),
+                    self._processes, mp_context=_helpers_context(),
                     initializer=_exit_with_parent, initargs=(os.getpid(),))
             return [self._pool.submit(_check_page, raw,
                                       None if raw is not None else entries[start:start + size],
