@@ -129,7 +129,7 @@ class CheckpointQuerySchema(Schema):
 
 _SEQ = validate.Range(min=1, max=2**53 - 1)
 _HASHES = fields.List(fields.String(), required=True, metadata={
-    "description": "Lower-case hex SHA-256 node hashes, leaf end first (RFC 9162 2.1.3, 2.1.4)"})
+    "description": "Base64 SHA-256 node hashes, leaf end first (RFC 9162 2.1.3, 2.1.4)"})
 
 
 class InclusionQuerySchema(Schema):
@@ -167,8 +167,8 @@ class InclusionProofSchema(Schema):
     seq = fields.Integer(required=True)
     size = fields.Integer(required=True)
     leaf = fields.String(required=True, metadata={
-        "description": "SHA-256(0x00 || the entry's stub hash), hex"})
-    root = fields.String(required=True, metadata={"description": "The tree's root, hex"})
+        "description": "SHA-256(0x00 || the entry's stub hash), base64"})
+    root = fields.String(required=True, metadata={"description": "The tree's root, base64"})
     proof = _HASHES
 
 

@@ -11,6 +11,8 @@ answers False.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from collections.abc import Callable, Collection, Sequence
 
@@ -21,6 +23,22 @@ Node = tuple[int, int]  # (level, index) of a perfect subtree
 #: Hashes of the perfect subtrees asked for, all at once.
 Nodes = Callable[[Collection[Node]], dict[Node, bytes]]
 EMPTY_ROOT = hashlib.sha256(b"").digest()  # MTH({}) (RFC 9162 2.1.1)
+
+
+def encode(value: bytes) -> str:
+    """A Merkle hash on the wire: standard base64, padded (as RFC 6962's API and C2SP
+    checkpoints write them; record hashes and chain heads stay hex)."""
+    return base64.b64encode(value).decode("ascii")
+
+
+def decode(text: str) -> bytes:
+    """A Merkle hash read from the wire; VerificationError if it is not 32 bytes of base64."""
+    try:
+        value = base64.b64decode(text, validate=True)
+    except (binascii.Error, TypeError, ValueError) as exc:
+        raise VerificationError("malformed_proof", "a hash is not base64") from exc
+    _check_hashes(value)
+    return value
 
 
 def leaf_hash(data: bytes) -> bytes:

@@ -27,8 +27,6 @@ from ..signing.trust import TrustRegistry
 from . import merkle, tree
 
 FORMAT = "enforce-share-proof/1"
-ROOT_NOTE = ("tree.root is computed by the exporting node: protocol 2 checkpoints sign the "
-             "chain head, not the root (docs/protocol.md section 16)")
 
 
 def export(session: Session, record_id: str) -> dict[str, Any]:
@@ -41,8 +39,8 @@ def export(session: Session, record_id: str) -> dict[str, Any]:
                        {"record_id": ["Sync, then export again."]})
     proof = tree.inclusion(session, row.origin, row.seq, checkpoint.seq)
     return {"format": FORMAT, **signed(row), "checkpoint": signed_checkpoint(checkpoint),
-            "tree": {"size": checkpoint.seq, "root": proof["root"], "note": ROOT_NOTE},
-            "inclusion": {"seq": row.seq, "leaf": proof["leaf"], "proof": proof["proof"]}}
+            "tree": {"size": checkpoint.seq, "root": proof["root"], "root_signed": False},
+            "inclusion": {"seq": row.seq, "proof": proof["proof"]}}
 
 
 def verify(session: Session, registry: TrustRegistry, document: Any) -> str:
@@ -60,7 +58,7 @@ def verify(session: Session, registry: TrustRegistry, document: Any) -> str:
                             root)
     _bind_root(session, origin, size, root, checkpoint["head"])
     return (f"verified: {record['type']} {record['id']} is entry {seq} of {origin}'s log of "
-            f"{size} (root {root.hex()}, checkpoint issued {checkpoint['issued']})")
+            f"{size} (root {merkle.encode(root)}, checkpoint issued {checkpoint['issued']})")
 
 
 def _parts(document: Any) -> tuple[dict[str, Any], dict[str, Any], str, int, bytes,
@@ -70,8 +68,8 @@ def _parts(document: Any) -> tuple[dict[str, Any], dict[str, Any], str, int, byt
         if document["format"] != FORMAT:
             raise VerificationError("bad_proof_file", f"not an {FORMAT} file")
         checkpoint, token = document["checkpoint"]["checkpoint"], document["checkpoint"]["jws"]
-        size, root = document["tree"]["size"], bytes.fromhex(document["tree"]["root"])
-        path = [bytes.fromhex(value) for value in document["inclusion"]["proof"]]
+        size, root = document["tree"]["size"], merkle.decode(document["tree"]["root"])
+        path = [merkle.decode(value) for value in document["inclusion"]["proof"]]
         if (type(size) is not int or document["inclusion"]["seq"] != document["record"]["seq"]
                 or not isinstance(checkpoint, dict) or not isinstance(token, str)
                 or set(checkpoint) != {"origin", "seq", "head", "issued"}):

@@ -75,10 +75,11 @@ def stored_nodes(session: Session, origin: str) -> merkle.Nodes:
         if not wanted:
             return {}
         found = {(row.level, row.index): row.hash for row in session.execute(
-            select(MerkleNode.level, MerkleNode.index, MerkleNode.hash).where(
-                MerkleNode.origin == origin,
-                or_(*(and_(MerkleNode.level == level, MerkleNode.index == index)
-                      for level, index in wanted))))}
+            select(MerkleNode.level, MerkleNode.index, MerkleNode.hash).where(or_(*(
+                # the origin in every term: each is then one primary key lookup (SQLite's
+                # OR optimisation, PostgreSQL's bitmap OR), never a scan of the origin's rows
+                and_(MerkleNode.origin == origin, MerkleNode.level == level,
+                     MerkleNode.index == index) for level, index in wanted))))}
         missing = set(wanted) - set(found)
         if missing:  # a log stored past its tree: never on a migrated database
             raise Error(f"The Merkle tree of {origin} lacks {len(missing)} subtrees: "
@@ -110,27 +111,29 @@ def _check_size(session: Session, origin: str, size: int, field: str) -> None:
 
 def inclusion(session: Session, origin: str, seq: int, size: int) -> dict[str, Any]:
     """The inclusion proof of entry ``seq`` in the tree of ``size`` entries, with its leaf
-    and root (hex)."""
+    and root (base64)."""
     if not 1 <= seq <= size:
         raise InvalidInput(f"seq {seq} is not in a tree of {size}",
                            {"seq": [f"From 1 to size ({size})."]})
     _check_size(session, origin, size, "size")
     nodes = stored_nodes(session, origin)
     leaf = nodes([(0, seq - 1)])[0, seq - 1]
-    return {"origin": origin, "seq": seq, "size": size, "leaf": leaf.hex(),
-            "root": merkle.root(size, nodes).hex(),
-            "proof": [value.hex() for value in merkle.inclusion_proof(seq - 1, size, nodes)]}
+    return {"origin": origin, "seq": seq, "size": size, "leaf": merkle.encode(leaf),
+            "root": merkle.encode(merkle.root(size, nodes)),
+            "proof": [merkle.encode(value)
+                      for value in merkle.inclusion_proof(seq - 1, size, nodes)]}
 
 
 def consistency(session: Session, origin: str, first: int, second: int) -> dict[str, Any]:
     """The consistency proof between the trees of ``first`` and ``second`` entries, with
-    both roots (hex)."""
+    both roots (base64)."""
     if not 1 <= first <= second:
         raise InvalidInput(f"no consistency proof from {first} to {second}",
                            {"from": [f"From 1 to to ({second})."]})
     _check_size(session, origin, second, "to")
     nodes = stored_nodes(session, origin)
     return {"origin": origin, "from": first, "to": second,
-            "from_root": merkle.root(first, nodes).hex(),
-            "to_root": merkle.root(second, nodes).hex(),
-            "proof": [value.hex() for value in merkle.consistency_proof(first, second, nodes)]}
+            "from_root": merkle.encode(merkle.root(first, nodes)),
+            "to_root": merkle.encode(merkle.root(second, nodes)),
+            "proof": [merkle.encode(value)
+                      for value in merkle.consistency_proof(first, second, nodes)]}

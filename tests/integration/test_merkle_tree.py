@@ -46,14 +46,14 @@ def _assert_tree_matches(node, origin: str) -> int:
         for size in range(1, len(leaves) + 1):
             assert tree.root(session, origin, size) == merkle.root(size, expected)
             proof = tree.inclusion(session, origin, (size + 1) // 2, size)
-            assert proof["proof"] == [value.hex() for value in
+            assert proof["proof"] == [merkle.encode(value) for value in
                                       merkle.inclusion_proof((size - 1) // 2, size, expected)]
             merkle.verify_inclusion((size - 1) // 2, size, leaves[(size - 1) // 2],
-                                    [bytes.fromhex(v) for v in proof["proof"]],
-                                    bytes.fromhex(proof["root"]))
+                                    [merkle.decode(v) for v in proof["proof"]],
+                                    merkle.decode(proof["root"]))
             consistency = tree.consistency(session, origin, 1 + size // 3, size)
             merkle.verify_consistency(1 + size // 3, size,
-                                      [bytes.fromhex(v) for v in consistency["proof"]],
+                                      [merkle.decode(v) for v in consistency["proof"]],
                                       merkle.root(1 + size // 3, expected),
                                       merkle.root(size, expected))
     return len(leaves)

@@ -39,15 +39,20 @@ def _b64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _independent_root(document: dict) -> bytes:
-    """RFC 9162 2.1.3.2 over hashlib, from the file alone: the root its proof leads to."""
+def _independent_leaf(document: dict) -> bytes:
+    """The record's leaf hash: SHA-256(0x00 || SHA-256(RFC 8785 of its stub))."""
     record = document["record"]
     record_hash = hashlib.sha256(rfc8785.dumps(record)).hexdigest()
     stub = {"origin": record["origin"], "seq": record["seq"], "id": record["id"],
             "hash": record_hash, "marking": record["marking"]}
-    r = hashlib.sha256(b"\x00" + hashlib.sha256(rfc8785.dumps(stub)).digest()).digest()
+    return hashlib.sha256(b"\x00" + hashlib.sha256(rfc8785.dumps(stub)).digest()).digest()
+
+
+def _independent_root(document: dict) -> bytes:
+    """RFC 9162 2.1.3.2 over hashlib, from the file alone: the root its proof leads to."""
+    record, r = document["record"], _independent_leaf(document)
     fn, sn = record["seq"] - 1, document["tree"]["size"] - 1
-    for p in map(bytes.fromhex, document["inclusion"]["proof"]):
+    for p in map(base64.b64decode, document["inclusion"]["proof"]):
         assert sn > 0
         if fn % 2 == 1 or fn == sn:
             r = hashlib.sha256(b"\x01" + p + r).digest()
@@ -62,7 +67,7 @@ def _independent_root(document: dict) -> bytes:
 
 def test_an_independent_verifier_accepts_the_exported_file(node, exported) -> None:
     document = json.loads(exported.read_text())
-    assert _independent_root(document).hex() == document["tree"]["root"]
+    assert _independent_root(document) == base64.b64decode(document["tree"]["root"])
     # the checkpoint's detached JWS (RFC 7515 appendix F) under the origin's published key
     protected, _, signature = document["checkpoint"]["jws"].split(".")
     kid = json.loads(_b64(protected))["kid"]
@@ -119,7 +124,7 @@ def test_a_root_that_is_not_the_logs_fails_even_with_a_matching_proof(cli, expor
     document = json.loads(exported.read_text())
     forged = {**document, "tree": {**document["tree"], "size": document["record"]["seq"]}}
     forged["inclusion"] = {**document["inclusion"], "proof": []}
-    forged["tree"]["root"] = document["inclusion"]["leaf"]
+    forged["tree"]["root"] = base64.b64encode(_independent_leaf(document)).decode()
     result = cli("proof", "verify", str(_changed(exported, lambda d: d.update(forged))))
     assert result.exit_code == 1 and "verification failed" in result.output
 

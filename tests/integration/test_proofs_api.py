@@ -18,7 +18,7 @@ def logged(node, drafts):
 
 
 def _hashes(values: list[str]) -> list[bytes]:
-    return [bytes.fromhex(value) for value in values]
+    return [merkle.decode(value) for value in values]
 
 
 def test_an_inclusion_proof_verifies_against_the_trees_root(client, node, logged) -> None:
@@ -26,11 +26,11 @@ def test_an_inclusion_proof_verifies_against_the_trees_root(client, node, logged
     assert response.status_code == 200
     body = response.json
     with node.reading() as session:
-        assert bytes.fromhex(body["root"]) == tree.root(session, "GBR", logged)
+        assert merkle.decode(body["root"]) == tree.root(session, "GBR", logged)
     assert (body["origin"], body["seq"], body["size"]) == ("GBR", 3, logged)
     assert len(body["proof"]) == (logged - 1).bit_length()
-    merkle.verify_inclusion(2, logged, bytes.fromhex(body["leaf"]), _hashes(body["proof"]),
-                            bytes.fromhex(body["root"]))
+    merkle.verify_inclusion(2, logged, merkle.decode(body["leaf"]), _hashes(body["proof"]),
+                            merkle.decode(body["root"]))
 
 
 def test_a_consistency_proof_verifies_between_the_two_roots(client, node, logged) -> None:
@@ -38,10 +38,10 @@ def test_a_consistency_proof_verifies_between_the_two_roots(client, node, logged
     assert response.status_code == 200
     body = response.json
     with node.reading() as session:
-        assert bytes.fromhex(body["from_root"]) == tree.root(session, "GBR", 5)
+        assert merkle.decode(body["from_root"]) == tree.root(session, "GBR", 5)
     assert (body["from"], body["to"]) == (5, logged)
-    merkle.verify_consistency(5, logged, _hashes(body["proof"]), bytes.fromhex(body["from_root"]),
-                              bytes.fromhex(body["to_root"]))
+    merkle.verify_consistency(5, logged, _hashes(body["proof"]), merkle.decode(body["from_root"]),
+                              merkle.decode(body["to_root"]))
 
 
 @pytest.mark.parametrize(("query", "field"), [
