@@ -57,6 +57,7 @@ from .sync.feed import entries_json, feed_page_json
 from .sync.httpsig import Caller, Message, authenticate
 from .sync.puller import Outcome, sync_round, unblock
 from .sync.status import sync_status
+from .transparency import proof_file
 from .transparency import tree as merkle_tree
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,17 @@ class Node:
         ``second`` entries."""
         with self.reading() as session:
             return merkle_tree.consistency(session, origin, first, second)
+
+    def export_proof(self, record_id: str) -> dict[str, Any]:
+        """The proof file of a record held here (``transparency.proof_file``)."""
+        with self.reading() as session:
+            return proof_file.export(session, record_id)
+
+    def verify_proof(self, document: Any) -> str:
+        """Check a proof file against the keys and logs held here; the line saying what
+        it proves, or VerificationError."""
+        with self.reading() as session:
+            return proof_file.verify(session, TrustRegistry.load(session), document)
 
     def heartbeat(self) -> dict[str, Any]:
         """Anchor the audit trail in this node's log if it moved on (see audit.anchors),

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..signing.trust import TrustRegistry
-from ..transparency import proof_file
 from .context import audited, open_node, read_json
 
 
@@ -25,8 +23,7 @@ def proof() -> None:
 def proof_export(ctx: click.Context, record_id: str, out: Path) -> None:
     """Write the proof that RECORD_ID stands in its origin's log under the latest checkpoint
     held of it. The file holds the record in full: give it only to whom its marking allows."""
-    with open_node(ctx).reading() as session:
-        document = proof_file.export(session, record_id)
+    document = open_node(ctx).export_proof(record_id)
     out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     audited(ctx, "proof export", records=[record_id])
     click.echo(f"{out}: {document['record']['origin']} seq {document['inclusion']['seq']} "
@@ -39,5 +36,4 @@ def proof_export(ctx: click.Context, record_id: str, out: Path) -> None:
 def proof_verify(ctx: click.Context, path: Path) -> None:
     """Verify a proof file offline against the keys and logs this node holds (exit 0 or 1)."""
     document = read_json(path)
-    with open_node(ctx).reading() as session:
-        click.echo(proof_file.verify(session, TrustRegistry.load(session), document))
+    click.echo(open_node(ctx).verify_proof(document))
