@@ -9,10 +9,11 @@ from .records.models import Checkpoint, Disavowal, LogHead, Placeholder, Record,
 from .search.models import SavedSearch, SearchDoc, SearchHead
 from .signing.models import MembershipVersion, RootVersion, TrustedKey
 from .sync.models import Equivocation, Quarantined, SeenNonce, SyncState
+from .transparency.models import MerkleNode
 
 __all__ = [
     "ApiToken", "AuditEntry", "AuditHead", "Base", "Checkpoint", "Disavowal", "Equivocation",
-    "ListEntry", "ListImport", "LogHead", "MembershipVersion", "Partner", "Placeholder",
-    "Quarantined", "Record", "RootVersion", "SavedSearch", "SearchDoc", "SearchHead",
-    "SeenNonce", "StoreClock", "SyncState", "TrustedKey", "User", "WebSession",
+    "ListEntry", "ListImport", "LogHead", "MembershipVersion", "MerkleNode", "Partner",
+    "Placeholder", "Quarantined", "Record", "RootVersion", "SavedSearch", "SearchDoc",
+    "SearchHead", "SeenNonce", "StoreClock", "SyncState", "TrustedKey", "User", "WebSession",
 ]

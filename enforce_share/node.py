@@ -57,6 +57,8 @@ from .sync.feed import entries_json, feed_page_json
 from .sync.httpsig import Caller, Message, authenticate
 from .sync.puller import Outcome, sync_round, unblock
 from .sync.status import sync_status
+from .transparency import proof_file
+from .transparency import tree as merkle_tree
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "session.key"
@@ -185,6 +187,28 @@ class Node:
         """The latest signed checkpoint held for ``origin``, or the one held at ``seq``."""
         with self.reading() as session:
             return signed_checkpoint(latest_checkpoint(session, origin, seq))
+
+    def inclusion_proof(self, origin: str, seq: int, size: int) -> dict[str, Any]:
+        """The RFC 9162 inclusion proof of ``origin``'s entry ``seq`` in its tree of ``size``."""
+        with self.reading() as session:
+            return merkle_tree.inclusion(session, origin, seq, size)
+
+    def consistency_proof(self, origin: str, first: int, second: int) -> dict[str, Any]:
+        """The RFC 9162 consistency proof between ``origin``'s trees of ``first`` and
+        ``second`` entries."""
+        with self.reading() as session:
+            return merkle_tree.consistency(session, origin, first, second)
+
+    def export_proof(self, record_id: str) -> dict[str, Any]:
+        """The proof file of a record held here (``transparency.proof_file``)."""
+        with self.reading() as session:
+            return proof_file.export(session, record_id)
+
+    def verify_proof(self, document: Any) -> str:
+        """Check a proof file against the keys and logs held here; the line saying what
+        it proves, or VerificationError."""
+        with self.reading() as session:
+            return proof_file.verify(session, TrustRegistry.load(session), document)
 
     def heartbeat(self) -> dict[str, Any]:
         """Anchor the audit trail in this node's log if it moved on (see audit.anchors),

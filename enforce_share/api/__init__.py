@@ -24,6 +24,7 @@ def init_api(app: Flask) -> NodeApi:
         feed,
         graph,
         lists,
+        logs,
         node,
         public,
         records,
@@ -38,7 +39,7 @@ def init_api(app: Flask) -> NodeApi:
     init_auth(app, api)
     for blueprint in (records.blp, search.blp, graph.blp, node.blp, node.well_known, feed.blp,
                       audit.blp, session.blp, briefs.blp, exports.blp, screening.blp,
-                      lists.blp, public.blp):
+                      lists.blp, public.blp, logs.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(taxii.blp)  # TAXII 2.1 is its own contract, not in the OpenAPI doc
     return api

@@ -127,6 +127,62 @@ class CheckpointQuerySchema(Schema):
         "description": "The checkpoint held at this seq (default: the newest held)"})
 
 
+_SEQ = validate.Range(min=1, max=2**53 - 1)
+_HASHES = fields.List(fields.String(), required=True, metadata={
+    "description": "Base64 SHA-256 node hashes, leaf end first (RFC 9162 2.1.3, 2.1.4)"})
+
+
+class InclusionQuerySchema(Schema):
+    """GET /api/v1/logs/<origin>/proof/inclusion query."""
+
+    seq = fields.Integer(required=True, validate=_SEQ,
+                         metadata={"description": "The entry (leaf seq - 1 of the tree)"})
+    size = fields.Integer(required=True, validate=_SEQ,
+                          metadata={"description": "The tree: the log's first size entries"})
+
+    @validates_schema
+    def _in_tree(self, data: dict[str, Any], **_: Any) -> None:
+        if "seq" in data and "size" in data and data["seq"] > data["size"]:
+            raise ValidationError("At most size.", "seq")
+
+
+class ConsistencyQuerySchema(Schema):
+    """GET /api/v1/logs/<origin>/proof/consistency query."""
+
+    first = fields.Integer(required=True, validate=_SEQ, data_key="from",
+                           metadata={"description": "The older tree's size"})
+    second = fields.Integer(required=True, validate=_SEQ, data_key="to",
+                            metadata={"description": "The newer tree's size"})
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if "first" in data and "second" in data and data["first"] > data["second"]:
+            raise ValidationError("At most to.", "from")
+
+
+class InclusionProofSchema(Schema):
+    """An RFC 9162 inclusion proof of one entry (its leaf hash) in a tree of a log."""
+
+    origin = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    leaf = fields.String(required=True, metadata={
+        "description": "SHA-256(0x00 || the entry's stub hash), base64"})
+    root = fields.String(required=True, metadata={"description": "The tree's root, base64"})
+    proof = _HASHES
+
+
+class ConsistencyProofSchema(Schema):
+    """An RFC 9162 consistency proof between two trees of a log."""
+
+    origin = fields.String(required=True)
+    first = fields.Integer(required=True, data_key="from", attribute="from")
+    second = fields.Integer(required=True, data_key="to", attribute="to")
+    from_root = fields.String(required=True)
+    to_root = fields.String(required=True)
+    proof = _HASHES
+
+
 class FeedQuerySchema(Schema):
     """GET /api/v1/feed query."""
 

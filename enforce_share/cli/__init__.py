@@ -35,6 +35,7 @@ COMMANDS = {
     "lists": "lists",
     "screen": "screen",
     "public": "public",
+    "proof": "proof",
 }
 
 

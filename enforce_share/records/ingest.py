@@ -23,6 +23,7 @@ from ..errors import VerificationError
 from ..markings import covers, releasable
 from ..signing import jws
 from ..signing.trust import TrustRegistry
+from ..transparency import tree
 from .drafts import RESERVED_TYPES, TRUST_TYPES
 from .entries import checked_stub, entry_hash, is_placeholder, record_stub, stub
 from .log import ensure_log, row_values
@@ -294,10 +295,18 @@ def _settle_withdrawn(session: Session, rows: Sequence[dict[str, Any]]) -> None:
                         .values(owed=False))
 
 
+def _leaf(entry: dict[str, Any]) -> tuple[str, int, str]:
+    """(origin, seq, stub hash) of a row or placeholder row: its log's Merkle tree leaf."""
+    return entry["origin"], entry["seq"], entry_hash(stub(
+        entry["origin"], entry["seq"], entry.get("record_id") or entry["id"],
+        entry["record_hash"], entry["tlp"], entry["releasable_to"]))
+
+
 def _store(session: Session, rows: list[dict[str, Any]], holes: list[dict[str, Any]],
            result: IngestResult) -> None:
     """Insert the rows and the placeholders (``holes``), each kind in one statement, apply
-    the rows' effects, move the log heads."""
+    the rows' effects, extend the logs' Merkle trees, move the log heads."""
+    tree.extend_from_stubs(session, [_leaf(entry) for entry in (*rows, *holes)])
     if holes:
         insert_rows(session.connection(), Placeholder.__table__, holes)
         result.placeholders += len(holes)

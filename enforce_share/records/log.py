@@ -13,6 +13,7 @@ from ..clock import parse_timestamp
 from ..errors import Conflict, Error, InvalidInput, VerificationError
 from ..markings import audience, covers, releasable
 from ..signing import jws
+from ..transparency import tree
 from .checkpoints import issue_checkpoint
 from .drafts import RESERVED_TYPES, UNWITHDRAWABLE, Draft
 from .entries import entry_hash, record_stub
@@ -72,7 +73,7 @@ def append(
     last_seq, head = taken
     floor = session.scalar(select(Record.created).where(Record.origin == origin)
                            .order_by(Record.seq.desc()).limit(1))
-    rows = []
+    rows, leaves = [], []
     for offset, draft in enumerate(drafts):
         record = draft.envelope(origin, last_seq - count + offset + 1)
         if floor is not None and parse_timestamp(record["created"]) < parse_timestamp(floor):
@@ -84,9 +85,11 @@ def append(
                                {"body": ["Text must be valid Unicode (no lone surrogates)."]}
                                ) from exc
         hash_hex = jws.record_hash(payload)
-        head = jws.next_head(head, entry_hash(record_stub(record, hash_hex)))
+        leaves.append(entry_hash(record_stub(record, hash_hex)))
+        head = jws.next_head(head, leaves[-1])
         rows.append(row_values(record, payload, signer.sign(payload), signer.kid, hash_hex, head))
     store_rows(session, rows, strict=True)
+    tree.extend(session, origin, last_seq - count, leaves)
     session.execute(update(LogHead).where(LogHead.origin == origin).values(head=head))
     for row in rows:  # feed pages end at checkpoints: one every CHECKPOINT_EVERY seqs at least
         if row["seq"] % CHECKPOINT_EVERY == 0 and row["seq"] != last_seq:
