@@ -15,6 +15,7 @@ import contextlib
 import cProfile
 import io
 import json
+import os
 import pstats
 import resource
 import sys
@@ -113,6 +114,27 @@ def helpers() -> list[str]:
     return pids
 
 
+def cpu_seconds(pid: str) -> float:
+    """User + system CPU time a process has used so far (0 if it is gone)."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def peer_pids() -> list[str]:
+    """Pids of GBR's gunicorn (a child of this process) and its workers."""
+    pids = []
+    for task in Path("/proc/self/task").glob("*/children"):
+        for pid in task.read_text().split():
+            with contextlib.suppress(OSError):
+                if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    pids.append(pid)
+                    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+                        pids += child.read_text().split()
+    return pids
+
+
 def puller_rss_mib() -> float:
     """RSS of the puller: this process and its helper processes, in MiB."""
     return rss_mib() + sum(rss_mib(pid) for pid in helpers())
@@ -128,6 +150,7 @@ class Watched:
     entries: int = 0
     fetch_seconds: float = 0.0
     samples: list[tuple[int, float]] = field(default_factory=list)
+    helper_cpu: dict[str, float] = field(default_factory=dict)  # last seen, per pid
 
     def feed(self, origin: str, after: int, limit: int) -> dict[str, Any]:
         """One page from the peer, counted."""
@@ -142,6 +165,8 @@ class Watched:
         """Record (entries received, RSS) until ``stop``: runs in a background thread."""
         while not stop.is_set():
             self.samples.append((self.entries, puller_rss_mib()))
+            for pid in helpers():  # helpers exit with the round: their CPU as last seen
+                self.helper_cpu[pid] = max(self.helper_cpu.get(pid, 0.0), cpu_seconds(pid))
             stop.wait(every)
         self.samples.append((self.entries, puller_rss_mib()))
 
@@ -157,6 +182,7 @@ class Pull:
     rss_before: float
     rss_at: dict[int, float]
     prechecked: int
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds, by process group
 
     @property
     def rate(self) -> float:
@@ -176,6 +202,9 @@ def pull(usa: Node, database: str, total: int, profiler: cProfile.Profile | None
     with progress(total, f"pull {database}") as bar:
         watched, stop = Watched(peer.agency, peer, bar), threading.Event()
         rss_before = puller_rss_mib()
+        helpers_before = {pid: cpu_seconds(pid) for pid in helpers()}  # a fork server, once up
+        peer_before = sum(cpu_seconds(pid) for pid in peer_pids())
+        own_before = resource.getrusage(resource.RUSAGE_SELF)
         sampler = threading.Thread(target=watched.sample, args=(stop,), daemon=True)
         sampler.start()
         start = time.perf_counter()
@@ -184,9 +213,16 @@ def pull(usa: Node, database: str, total: int, profiler: cProfile.Profile | None
                 outcomes = sync_round(usa, [watched])  # what Node.sync("GBR") runs
         finally:
             seconds = time.perf_counter() - start
+            own_after = resource.getrusage(resource.RUSAGE_SELF)
+            peer_cpu = sum(cpu_seconds(pid) for pid in peer_pids()) - peer_before
             stop.set()
             sampler.join()
             peer.close()
+    cpu = {"puller": own_after.ru_utime + own_after.ru_stime - own_before.ru_utime
+           - own_before.ru_stime,
+           "helpers": sum(seen - helpers_before.get(pid, 0.0)
+                          for pid, seen in watched.helper_cpu.items()),
+           "peer": peer_cpu}
     failed = [outcome for outcome in outcomes if outcome.error]
     if failed:
         raise SystemExit(f"pull into {database} failed: {failed}")
@@ -196,7 +232,7 @@ def pull(usa: Node, database: str, total: int, profiler: cProfile.Profile | None
                 if entries <= total * percent / 100 or percent == 100]
         rss_at[percent] = max(upto or [watched.samples[0][1]])
     return Pull(database, watched.entries, seconds, watched.fetch_seconds, rss_before, rss_at,
-                sum(outcome.prechecked for outcome in outcomes))
+                sum(outcome.prechecked for outcome in outcomes), cpu)
 
 
 # --- report ------------------------------------------------------------------------------
@@ -307,6 +343,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(table(pulls + ([profiled] if args.profile else []), bound_rate))
     first = pulls[0]
     print(verdicts(first, bound_rate))
+    for run in pulls:
+        per = {name: 1e6 * value / run.records for name, value in run.cpu.items()}
+        print(f"CPU per record ({run.database}): puller {per['puller']:.0f} us, its helpers "
+              f"{per['helpers']:.0f} us, GBR's gunicorn {per['peer']:.0f} us; "
+              f"{sum(per.values()):.0f} us in all, against {1e6 / run.rate:.0f} us of wall "
+              f"time on {os.cpu_count()} cores")
     peak = max(run.rss_at[100] for run in pulls)
     print(f"peak RSS of the puller and its helper processes {peak:.0f} MiB (this process alone "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}); records checked "

@@ -168,7 +168,7 @@ def _helpers_context() -> BaseContext:
     imported it again each round (2 to 3 s of CPU each, paid by every catch-up), a fork of
     the puller itself would copy a process with threads and open connections."""
     context = get_context("forkserver")
-    context.set_forkserver_preload([__name__, "enforce_share.search.terms"])
+    context.set_forkserver_preload([f"{__package__}.precheck_server"])
     return context
 
 

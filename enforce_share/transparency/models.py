@@ -11,7 +11,8 @@ from ..db import Base
 class MerkleNode(Base):
     """The RFC 9162 hash of the perfect subtree of ``origin``'s log at (``level``,
     ``index``): leaves ``index * 2**level`` to ``(index + 1) * 2**level - 1`` (0-based, leaf
-    i is seq i + 1). Level 0 holds the leaf hashes. Written once, as the subtree fills."""
+    i is seq i + 1), from level 1 up (a leaf is read from its entry). Written once, as the
+    subtree fills."""
 
     __tablename__ = "merkle_nodes"
 

@@ -2,9 +2,11 @@
 
 The leaves are the entries' stub hashes (``records.entries.entry_hash``), so a node holding
 placeholders has the same tree as the origin. As entries are stored (``extend``, called by
-every writer of a log in the storing transaction) each perfect subtree they complete is
-written once; a root, an inclusion proof or a consistency proof at any size then reads the
-O(log n) subtrees it needs in one query (``merkle``), never the log.
+every writer of a log in the storing transaction) each perfect subtree of two leaves or more
+they complete is written once; a root, an inclusion proof or a consistency proof at any size
+then reads the O(log n) subtrees it needs in one query (``merkle``), never the log. A leaf
+is not stored: it is read from the entry it hashes (a record or a placeholder), which halves
+what a sync writes for the tree.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from sqlalchemy.orm import Session
 from .. import members
 from ..db import insert_rows
 from ..errors import Error, InvalidInput, NotFound
-from ..records.models import LogHead
+from ..records.entries import entry_hash, stub
+from ..records.models import LogHead, Placeholder, Record
 from . import merkle
 from .models import MerkleNode
 
@@ -43,8 +46,7 @@ def extend(session: Session, origin: str, size: int, entry_hashes: Sequence[str]
     held = stored_nodes(session, origin)(frontier(size))
     level_nodes = {size + offset: merkle.leaf_hash(bytes.fromhex(entry))
                    for offset, entry in enumerate(entry_hashes)}
-    rows = [{"origin": origin, "level": 0, "index": index, "hash": value}
-            for index, value in level_nodes.items()]
+    rows = []  # leaves are the entries' own: only subtrees above them are written
     level = 0
     while (end >> (level + 1)) > (size >> (level + 1)):
         above = {}
@@ -70,16 +72,19 @@ def extend_from_stubs(session: Session, leaves: Iterable[tuple[str, int, str]]) 
 
 
 def stored_nodes(session: Session, origin: str) -> merkle.Nodes:
-    """``merkle.Nodes`` over ``origin``'s stored subtrees: one query per call."""
+    """``merkle.Nodes`` over ``origin``'s stored subtrees, and its leaves from the entries
+    they hash: a query per call, two when leaves are asked for."""
     def fetch(wanted: Collection[merkle.Node]) -> dict[merkle.Node, bytes]:
-        if not wanted:
-            return {}
-        found = {(row.level, row.index): row.hash for row in session.execute(
-            select(MerkleNode.level, MerkleNode.index, MerkleNode.hash).where(or_(*(
-                # the origin in every term: each is then one primary key lookup (SQLite's
-                # OR optimisation, PostgreSQL's bitmap OR), never a scan of the origin's rows
-                and_(MerkleNode.origin == origin, MerkleNode.level == level,
-                     MerkleNode.index == index) for level, index in wanted))))}
+        leaves = [index for level, index in wanted if level == 0]
+        above = [(level, index) for level, index in wanted if level > 0]
+        found = _leaves(session, origin, leaves)
+        if above:
+            found.update({(row.level, row.index): row.hash for row in session.execute(
+                select(MerkleNode.level, MerkleNode.index, MerkleNode.hash).where(or_(*(
+                    # the origin in every term: each is then one primary key lookup
+                    # (SQLite's OR optimisation, PostgreSQL's bitmap OR), never a scan
+                    and_(MerkleNode.origin == origin, MerkleNode.level == level,
+                         MerkleNode.index == index) for level, index in above))))})
         missing = set(wanted) - set(found)
         if missing:  # a log stored past its tree: never on a migrated database
             raise Error(f"The Merkle tree of {origin} lacks {len(missing)} subtrees: "
@@ -87,6 +92,24 @@ def stored_nodes(session: Session, origin: str) -> merkle.Nodes:
         return found
 
     return fetch
+
+
+def _leaves(session: Session, origin: str, indexes: Sequence[int]) -> dict[merkle.Node, bytes]:
+    """The leaf hashes of entries ``index + 1`` of ``origin``'s log, from the records and
+    placeholders held (the stub hash of each, under RFC 9162's leaf prefix)."""
+    if not indexes:
+        return {}
+    seqs = [index + 1 for index in indexes]
+    rows = [*session.execute(select(Record.seq, Record.id, Record.record_hash, Record.tlp,
+                                    Record.releasable_to)
+                             .where(Record.origin == origin, Record.seq.in_(seqs))),
+            *session.execute(select(Placeholder.seq, Placeholder.record_id,
+                                    Placeholder.record_hash, Placeholder.tlp,
+                                    Placeholder.releasable_to)
+                             .where(Placeholder.origin == origin, Placeholder.seq.in_(seqs)))]
+    return {(0, seq - 1): merkle.leaf_hash(bytes.fromhex(entry_hash(
+        stub(origin, seq, record_id, record_hash, tlp, releasable_to))))
+        for seq, record_id, record_hash, tlp, releasable_to in rows}
 
 
 def root(session: Session, origin: str, size: int) -> bytes:

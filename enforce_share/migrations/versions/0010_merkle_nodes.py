@@ -2,11 +2,12 @@
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-12-09 10:00:00
+Create Date: 2026-12-07 23:00:00
 
 The tree of every log already held is built here from its entries' stubs (records and
-placeholders alike), in seq order; from then on every writer extends it
-(``transparency.tree.extend``) in the transaction that stores the entries.
+placeholders alike), in seq order: every perfect subtree of two leaves or more (a leaf is
+read from its entry). From then on every writer extends it (``transparency.tree.extend``)
+in the transaction that stores the entries.
 """
 import hashlib
 
@@ -66,8 +67,7 @@ def _fill(connection: sa.Connection, origin: str) -> None:
         expected += 1
         leaf = hashlib.sha256(b'\x00' + bytes.fromhex(entry_hash(
             stub(origin, seq, record_id, record_hash, tlp, releasable_to)))).digest()
-        node = (0, seq - 1, leaf)
-        rows.append(node)
+        node = (0, seq - 1, leaf)  # a leaf is read from its entry, never stored
         while stack and stack[-1][0] == node[0]:
             left = stack.pop()
             node = (node[0] + 1, node[1] // 2,
