@@ -133,7 +133,7 @@ def test_openapi_states_the_security_of_each_operation(client) -> None:
     assert "security" not in paths["/api/v1/node"]["get"]
     guarded = [(path, method) for path, operations in paths.items()
                for method, operation in operations.items() if "security" in operation]
-    assert len(guarded) == 27  # all but node, JWK Set, OpenAPI, signing in, the public list
+    assert len(guarded) == 29  # all but node, JWK Set, OpenAPI, signing in, the public list
     assert "security" not in paths["/public/v1/diversionary-actors"]["get"]
 
 
