@@ -76,6 +76,16 @@ def test_schema_selects_the_body_by_type() -> None:
         "key_revocation", "audit_anchor", "root", "disavowal", "membership"}
 
 
+def test_a_body_of_another_type_is_refused_by_both() -> None:
+    # the validator is picked by the record's type: a body of the wrong type must still fail
+    types = sorted({r["type"] for r in SAMPLE})
+    for record in SAMPLE:
+        for other in types:
+            if other != record["type"]:
+                changed = {**record, "type": other}
+                assert not fast_accepts(changed) and not reference_accepts(changed), other
+
+
 @pytest.mark.parametrize("value", [
     None, True, 1, 1.0, -3, "", "x" * 30, "x" * 301, "ZZ", "2026-02-30", "2026-11-22",
     "2026-11-22T10:00:00Z", "2026-11-22T10:00:00+00:00", "2026-11-22T25:00:00Z", "854231",
