@@ -150,6 +150,7 @@ class Watched:
     entries: int = 0
     fetch_seconds: float = 0.0
     samples: list[tuple[int, float]] = field(default_factory=list)
+    own: list[tuple[int, float]] = field(default_factory=list)  # this process alone
     helper_cpu: dict[str, float] = field(default_factory=dict)  # last seen, per pid
 
     def feed(self, origin: str, after: int, limit: int) -> dict[str, Any]:
@@ -165,6 +166,7 @@ class Watched:
         """Record (entries received, RSS) until ``stop``: runs in a background thread."""
         while not stop.is_set():
             self.samples.append((self.entries, puller_rss_mib()))
+            self.own.append((self.entries, rss_mib()))
             for pid in helpers():  # helpers exit with the round: their CPU as last seen
                 self.helper_cpu[pid] = max(self.helper_cpu.get(pid, 0.0), cpu_seconds(pid))
             stop.wait(every)
@@ -231,6 +233,9 @@ def pull(usa: Node, database: str, total: int, profiler: cProfile.Profile | None
         upto = [rss for entries, rss in watched.samples
                 if entries <= total * percent / 100 or percent == 100]
         rss_at[percent] = max(upto or [watched.samples[0][1]])
+    own = [rss for entries, rss in watched.own if entries >= total / 4] or [0.0]
+    print(f"{database}: this process's RSS from 25% of the pull to its end: {own[0]:.0f} to "
+          f"{max(own):.0f} MiB (the rest of the growth is the helpers')")
     return Pull(database, watched.entries, seconds, watched.fetch_seconds, rss_before, rss_at,
                 sum(outcome.prechecked for outcome in outcomes), cpu)
 

@@ -180,9 +180,13 @@ class Prechecker:
     are gone; :meth:`result` joins the verdicts.
     """
 
-    def __init__(self, processes: int | None = None, prepare: Prepare | None = None) -> None:
+    def __init__(self, processes: int | None = None, prepare: Prepare | None = None,
+                 pages_at_once: int = 1) -> None:
         self._processes = processes or min(os.cpu_count() or 1, MAX_PROCESSES)
         self._prepare = prepare
+        # A page is split among the helpers a page in flight leaves it: each part parses
+        # the whole page, so a page per helper when pages come ``pages_at_once``.
+        self._parts = max(1, self._processes // max(1, pages_at_once))
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
 
@@ -196,7 +200,7 @@ class Prechecker:
                 1 for entry in entries if _signed(entry)
         ) < MIN_ENTRIES:
             return None
-        size = -(-len(entries) // self._processes)
+        size = -(-len(entries) // self._parts)
         try:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(

@@ -29,7 +29,7 @@ _FOLDS = (
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)  # whole names: about 250 bytes an entry
 def latin(name: str) -> str:
     """``name`` in lower-case ASCII Latin, legal forms removed, words single-spaced."""
     name = remove_org_types(name.lower(), replacement=" ")  # in its own script (ТОО, ООО)

@@ -92,7 +92,8 @@ def sync_round(node: Puller, peers: Sequence[Peer],
     so far after every page stored.
     """
     outcomes = []
-    with Prechecker(prepare=search_terms.prepare) as prechecker:  # search docs made ahead
+    with Prechecker(prepare=search_terms.prepare,  # search docs made ahead
+                    pages_at_once=READ_AHEAD) as prechecker:
         for origin in node.registry().membership.codes:
             if origin == node.agency:
                 continue
