@@ -163,12 +163,13 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _helpers_context() -> BaseContext:
-    """Helpers forked from a fork server that has imported what they run: a spawned helper
-    imported it again each round (2 to 3 s of CPU each, paid by every catch-up), a fork of
-    the puller itself would copy a process with threads and open connections."""
+def _helpers_context(preload: Sequence[str]) -> BaseContext:
+    """Helpers forked from a fork server that has imported what they run (``preload``, then
+    ``precheck_server``): a spawned helper imported it again each round (2 to 3 s of CPU
+    each, paid by every catch-up), a fork of the puller itself would copy a process with
+    threads and open connections. The first prechecker of a process starts the server."""
     context = get_context("forkserver")
-    context.set_forkserver_preload([f"{__package__}.precheck_server"])
+    context.set_forkserver_preload([*preload, f"{__package__}.precheck_server"])
     return context
 
 
@@ -181,9 +182,10 @@ class Prechecker:
     """
 
     def __init__(self, processes: int | None = None, prepare: Prepare | None = None,
-                 pages_at_once: int = 1) -> None:
+                 pages_at_once: int = 1, preload: Sequence[str] = ()) -> None:
         self._processes = processes or min(os.cpu_count() or 1, MAX_PROCESSES)
         self._prepare = prepare
+        self._preload = tuple(preload)  # modules ``prepare`` needs, loaded once for all
         # A page is split among the helpers a page in flight leaves it: each part parses
         # the whole page, so a page per helper when pages come ``pages_at_once``.
         self._parts = max(1, self._processes // max(1, pages_at_once))
@@ -204,7 +206,7 @@ class Prechecker:
         try:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    self._processes, mp_context=_helpers_context(),
+                    self._processes, mp_context=_helpers_context(self._preload),
                     initializer=_exit_with_parent, initargs=(os.getpid(),))
             return [self._pool.submit(_check_page, raw,
                                       None if raw is not None else entries[start:start + size],

@@ -92,8 +92,8 @@ def sync_round(node: Puller, peers: Sequence[Peer],
     so far after every page stored.
     """
     outcomes = []
-    with Prechecker(prepare=search_terms.prepare,  # search docs made ahead
-                    pages_at_once=READ_AHEAD) as prechecker:
+    with Prechecker(prepare=search_terms.prepare, preload=[search_terms.__name__],
+                    pages_at_once=READ_AHEAD) as prechecker:  # search docs made ahead
         for origin in node.registry().membership.codes:
             if origin == node.agency:
                 continue
