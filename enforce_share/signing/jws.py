@@ -148,8 +148,8 @@ def verify(token: str, payload: bytes, key: OKPKey) -> None:
         raise VerificationError("bad_key", f"not an {ALGORITHM} key")
     try:
         raw_signature = urlsafe_b64decode(signature.encode("ascii"))
-    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
-        raise VerificationError("malformed_jws", "the signature is not base64url") from exc
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:  # as joserfc says it
+        raise VerificationError("bad_signature", "the signature is not base64url") from exc
     signing_input = protected.encode("ascii") + b"." + urlsafe_b64encode(payload)
     try:
         _verifier(key.public_key.public_bytes_raw()).verify(signing_input, raw_signature)
