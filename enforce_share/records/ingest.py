@@ -182,8 +182,9 @@ def _verified_row(registry: TrustRegistry, entry: dict[str, Any], previous: str,
         payload = verdict.payload
     hash_hex = jws.record_hash(payload)
     kid = jws.header(entry["jws"])["kid"]
-    row = row_values(record, payload, entry["jws"], kid, hash_hex,
-                     jws.next_head(previous, entry_hash(record_stub(record, hash_hex))))
+    leaf = entry_hash(record_stub(record, hash_hex))
+    row = row_values(record, payload, entry["jws"], kid, hash_hex, jws.next_head(previous, leaf))
+    row["leaf"] = leaf  # not a column: the Merkle tree's leaf, hashed once for chain and tree
     row["prepared"] = verdict.prepared if verdict is not None else None
     return row
 
@@ -297,6 +298,8 @@ def _settle_withdrawn(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def _leaf(entry: dict[str, Any]) -> tuple[str, int, str]:
     """(origin, seq, stub hash) of a row or placeholder row: its log's Merkle tree leaf."""
+    if "leaf" in entry:
+        return entry["origin"], entry["seq"], entry["leaf"]
     return entry["origin"], entry["seq"], entry_hash(stub(
         entry["origin"], entry["seq"], entry.get("record_id") or entry["id"],
         entry["record_hash"], entry["tlp"], entry["releasable_to"]))
